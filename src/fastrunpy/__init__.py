@@ -1,0 +1,70 @@
+"""fastrunpy: the standard library's runpy, with a compiled hot path and caches.
+
+``import fastrunpy as runpy`` is meant to change nothing but speed.  This
+module only chooses the implementation: the compiled core ``_core`` where it
+was built, else the pure-Python twin ``_core_py``.  Setting
+``FASTRUNPY_NO_EXTENSIONS`` to a non-empty value before import forces the
+pure twin; interpreters other than CPython always get it.
+"""
+
+import os
+import platform
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+__all__ = ["run_module", "run_path"]
+
+
+def _want_extensions() -> bool:
+    return not os.environ.get("FASTRUNPY_NO_EXTENSIONS") and (
+        platform.python_implementation() == "CPython"
+    )
+
+
+if TYPE_CHECKING:
+    from ._core_py import (
+        CacheInfo,
+        _Error,
+        _get_main_module_details,
+        _get_module_details,
+        _ModifiedArgv0,
+        _run_code,
+        _run_module_as_main,
+        _run_module_code,
+        _TempModule,
+        cache_clear,
+        cache_configure,
+        cache_info,
+        run_module,
+        run_path,
+    )
+
+    IMPLEMENTATION: str
+else:
+    IMPLEMENTATION = "python"
+    if _want_extensions():
+        try:
+            from . import _core as _impl
+        except ImportError:  # no wheel and no compiler: the twin does the same job
+            from . import _core_py as _impl
+        else:
+            IMPLEMENTATION = "cython"
+    else:
+        from . import _core_py as _impl
+
+    run_module = _impl.run_module
+    run_path = _impl.run_path
+    _run_module_as_main = _impl._run_module_as_main
+    _get_module_details = _impl._get_module_details
+    _get_main_module_details = _impl._get_main_module_details
+    _run_code = _impl._run_code
+    _run_module_code = _impl._run_module_code
+    _Error = _impl._Error
+    _TempModule = _impl._TempModule
+    _ModifiedArgv0 = _impl._ModifiedArgv0
+    CacheInfo = _impl.CacheInfo
+    cache_info = _impl.cache_info
+    cache_clear = _impl.cache_clear
+    cache_configure = _impl.cache_configure
+    del _impl

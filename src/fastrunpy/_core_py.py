@@ -1,0 +1,727 @@
+"""Pure-Python implementation of fastrunpy's hot path (twin of ``_core.pyx``).
+
+Globals population, dunder setting, exec dispatch and the temporary changes
+to ``sys`` live here; finding modules and code lives in ``_resolve``.
+
+sys save/restore differs from stdlib in one deliberate way: runs that end out
+of order (several threads) hand their saved value on to the run still active
+above them, so once every run has finished, ``sys.argv[0]`` and ``sys.modules``
+are what they were before the first began.  Runs that nest in one thread end
+in order, and then every step is exactly stdlib's.
+"""
+
+import os
+import sys
+from collections import OrderedDict
+from importlib.machinery import (
+    BuiltinImporter,
+    FileFinder,
+    FrozenImporter,
+    ModuleSpec,
+    PathFinder,
+    SourceFileLoader,
+    SourcelessFileLoader,
+)
+from importlib.util import source_hash
+from threading import RLock
+from time import time_ns
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+from . import _resolve
+from ._resolve import _Error
+
+__all__ = ["run_module", "run_path"]
+
+ModuleType = type(sys)
+
+_ABSENT: Any = object()  # "no such entry" for a saved sys.modules value
+_ARGV0 = object()  # registry key for sys.argv[0]; sys.modules entries are keyed by name
+
+# One lock for the registry only; user code never runs while it is held, so
+# nested runs and runs started from other threads cannot deadlock on it.
+_lock = RLock()
+# key -> the saved-value cells of the runs that currently override it, oldest first
+_overrides: Dict[Any, List[List[Any]]] = {}
+
+
+def _push(key: Any, saved: Any) -> List[Any]:
+    cell = [saved]
+    _overrides.setdefault(key, []).append(cell)
+    return cell
+
+
+def _pop(key: Any, cell: List[Any]) -> bool:
+    """Forget ``cell``; True when it was the newest override, so it must restore."""
+    stack = _overrides[key]
+    if stack[-1] is cell:
+        stack.pop()
+        if not stack:
+            del _overrides[key]
+        return True
+    # Ending out of order: the run above inherits what this one saved.
+    index = next(i for i, other in enumerate(stack) if other is cell)
+    stack[index + 1][0] = cell[0]
+    del stack[index]
+    return False
+
+
+def _install_module(name: str, module: Any) -> List[Any]:
+    """Put ``module`` (or _ABSENT: remove) at sys.modules[name]; return the restore cell."""
+    with _lock:
+        modules = sys.modules
+        if name in modules:
+            saved = modules[name]
+        elif module is _ABSENT and name not in _overrides:
+            raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
+        else:
+            saved = _ABSENT
+        cell = _push(name, saved)
+        if module is _ABSENT:
+            modules.pop(name, None)
+        else:
+            modules[name] = module
+        return cell
+
+
+def _restore_module(name: str, cell: List[Any], missing_ok: bool) -> None:
+    with _lock:
+        if not _pop(name, cell):
+            return
+        saved = cell[0]
+        modules = sys.modules
+        if saved is not _ABSENT:
+            modules[name] = saved
+        elif missing_ok:
+            modules.pop(name, None)
+        else:
+            del modules[name]  # KeyError if the run removed it, as in stdlib
+
+
+def _install_argv0(value: Any) -> List[Any]:
+    with _lock:
+        argv = sys.argv
+        cell = _push(_ARGV0, argv[0])
+        argv[0] = value
+        return cell
+
+
+def _restore_argv0(cell: List[Any]) -> None:
+    with _lock:
+        if _pop(_ARGV0, cell):
+            sys.argv[0] = cell[0]
+
+
+class _TempModule(object):
+    """Temporarily replace a module in sys.modules with an empty namespace"""
+
+    def __init__(self, mod_name: str) -> None:
+        self.mod_name = mod_name
+        self.module = ModuleType(mod_name)
+        self._cell: Optional[List[Any]] = None
+
+    def __enter__(self) -> "_TempModule":
+        self._cell = _install_module(self.mod_name, self.module)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        cell, self._cell = self._cell, None
+        if cell is not None:
+            _restore_module(self.mod_name, cell, missing_ok=False)
+
+
+class _ModifiedArgv0(object):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._cell: Optional[List[Any]] = None
+        self._used = False
+
+    def __enter__(self) -> None:
+        if self._used:
+            raise RuntimeError("Already preserving saved value")
+        self._cell = _install_argv0(self.value)
+        self._used = True
+
+    def __exit__(self, *args: object) -> None:
+        self.value = object()  # stdlib leaves a sentinel here too
+        cell, self._cell = self._cell, None
+        if cell is not None:
+            _restore_argv0(cell)
+
+
+# ---------------------------------------------------------------------------
+# Caches.  A hit must give exactly what a fresh resolution would give now, so
+# every entry records what its answer depended on and is checked on each use;
+# anything the checks cannot vouch for is resolved afresh, as stdlib would.
+
+
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+DEFAULT_MAXSIZE = 512
+VALIDATION_MODES = ("timestamp", "checked-hash", "unchecked")
+# stat() cannot tell apart two writes of the same size within one timestamp
+# tick (coarse clocks, 1-2 s on some filesystems).  Content read this soon
+# after the file's last change is confirmed by its hash until it is older.
+SETTLE_NS = 2_000_000_000
+# compile() here always uses the interpreter's optimization level and no flags.
+_COMPILE_KEY = (sys.flags.optimize, 0)
+_MISSING: Any = object()
+
+_cache_lock = RLock()
+_entries: "OrderedDict[Any, Any]" = OrderedDict()
+_hits = 0
+_misses = 0
+_maxsize = DEFAULT_MAXSIZE
+_validation = "timestamp"
+
+
+def cache_info() -> CacheInfo:
+    """Hits, misses, maximum and current number of entries of this implementation's cache."""
+    with _cache_lock:
+        return CacheInfo(_hits, _misses, _maxsize, len(_entries))
+
+
+def cache_clear() -> None:
+    """Forget every cached script and module, and reset the counters."""
+    global _hits, _misses
+    with _cache_lock:
+        _entries.clear()
+        _hits = _misses = 0
+
+
+def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] = None) -> None:
+    """Set the cache size (entries, LRU; 0 disables caching) and how hits are validated.
+
+    validation: "timestamp" (default: stat signature, content hash while the
+    file is very recent), "checked-hash" (hash the file on every hit; only the
+    compile is saved), "unchecked" (trust the cache: for files that never change).
+    """
+    global _maxsize, _validation
+    if maxsize is not None and (type(maxsize) is not int or maxsize < 0):
+        raise ValueError(f"maxsize must be an int >= 0, not {maxsize!r}")
+    if validation is not None and validation not in VALIDATION_MODES:
+        raise ValueError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+    with _cache_lock:
+        if validation is not None:
+            _validation = validation
+        if maxsize is not None:
+            _maxsize = maxsize
+            while len(_entries) > _maxsize:
+                _entries.popitem(last=False)
+
+
+def _cache_get(key: Any) -> Any:
+    with _cache_lock:
+        entry = _entries.get(key)
+        if entry is not None:
+            _entries.move_to_end(key)
+        return entry
+
+
+def _cache_put(key: Any, entry: Any) -> None:
+    with _cache_lock:
+        _entries[key] = entry
+        _entries.move_to_end(key)
+        while len(_entries) > _maxsize:
+            _entries.popitem(last=False)
+
+
+def _cache_drop(key: Any, entry: Any) -> None:
+    with _cache_lock:
+        if _entries.get(key) is entry:
+            del _entries[key]
+
+
+def _count(hit: bool) -> None:
+    global _hits, _misses
+    with _cache_lock:
+        if hit:
+            _hits += 1
+        else:
+            _misses += 1
+
+
+def _signature(path: str) -> Any:
+    """What stat() says about a file's identity and content, or None if it is gone."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(signature: Any, read_at_ns: int) -> bool:
+    return read_at_ns - max(signature[3], signature[4]) > SETTLE_NS
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
+def _content_unchanged(entry: Any, path: str) -> bool:
+    data = _read_bytes(path)
+    return data is not None and source_hash(data) == entry.content_hash
+
+
+# --- run_path of a plain script file -------------------------------------
+
+_FILEFINDER_HOOK = "FileFinder.path_hook.<locals>.path_hook_for_FileFinder"
+_hooks_verdict: Tuple[Tuple[Any, ...], bool] = ((), False)
+
+
+def _known_path_hooks() -> bool:
+    """True when sys.path_hooks holds only the import system's own hooks.
+
+    Those reject a regular file that is not a zip archive, so a script seen
+    once as "no importer" stays so while its stat signature is unchanged.
+    """
+    global _hooks_verdict
+    hooks = tuple(sys.path_hooks)
+    seen, verdict = _hooks_verdict
+    if hooks != seen:
+        import zipimport
+
+        verdict = all(
+            hook is zipimport.zipimporter or getattr(hook, "__qualname__", None) == _FILEFINDER_HOOK
+            for hook in hooks
+        )
+        _hooks_verdict = (hooks, verdict)
+    return verdict
+
+
+class _ScriptEntry(object):
+    __slots__ = ("code", "full_path", "signature", "content_hash", "settled")
+
+    def __init__(self, code: Any, full_path: str, signature: Any, content_hash: bytes, settled: bool) -> None:
+        self.code = code
+        self.full_path = full_path
+        self.signature = signature
+        self.content_hash = content_hash
+        self.settled = settled
+
+
+def _script_key(path_name: Any, run_name: str) -> Any:
+    """Cache key for a script path, or None when the path is not cacheable."""
+    if type(path_name) is str:
+        path = path_name
+    elif type(path_name) is bytes:
+        path = os.fsdecode(path_name)
+    else:
+        return None  # path-like objects: resolve afresh, their __fspath__ may vary
+    if not path or path in sys.path_importer_cache or not _known_path_hooks():
+        return None
+    if not os.path.isabs(path):
+        try:
+            path = (os.getcwd(), path)
+        except OSError:
+            return None
+    if _resolve.SETS_CACHED:
+        return (path, _COMPILE_KEY)
+    return (path, _COMPILE_KEY, run_name)  # compile() takes the module name
+
+
+def _script_hit(key: Any) -> Any:
+    entry = _cache_get(key)
+    if entry is None:
+        _count(False)
+        return None
+    mode = _validation
+    valid = True
+    if mode == "timestamp":
+        signature = _signature(entry.full_path)
+        if signature != entry.signature:
+            valid = False
+        elif not entry.settled:
+            now = time_ns()
+            valid = _content_unchanged(entry, entry.full_path)
+            if valid and _settled(signature, now):
+                entry.settled = True
+    elif mode == "checked-hash":
+        valid = _content_unchanged(entry, entry.full_path)
+    if not valid:
+        _cache_drop(key, entry)
+        _count(False)
+        return None
+    _count(True)
+    return entry.code
+
+
+def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
+    """Load a script's code as runpy does, recording it for later runs when possible."""
+    if key is None or not _maxsize:
+        return _resolve.code_from_file(path_name, run_name)
+    full_path = os.path.abspath(os.fsdecode(path_name))
+    signature = _signature(full_path)
+    read_at = time_ns()
+    import io
+
+    with io.open_code(full_path) as stream:
+        data = stream.read()
+    code = _resolve.code_from_bytes(data, path_name, run_name)
+    if signature is not None:
+        entry = _ScriptEntry(code, full_path, signature, source_hash(data), _settled(signature, read_at))
+        _cache_put(key, entry)
+    return code
+
+
+# --- module lookups (run_module, and __main__ of directories) -------------
+
+_CACHEABLE_LOADERS = (SourceFileLoader, SourcelessFileLoader)
+_PLAIN_FINDERS = (BuiltinImporter, FrozenImporter, PathFinder)
+
+
+def _finder_is_known(finder: Any, mod_name: str) -> bool:
+    """Whether a meta path finder is one whose answer for mod_name we can predict."""
+    if finder in _PLAIN_FINDERS:
+        return True
+    # setuptools' shim answers only for distutils, pip and some test.* names.
+    cls = type(finder)
+    return (
+        cls.__module__ == "_distutils_hack"
+        and cls.__name__ == "DistutilsMetaFinder"
+        and not mod_name.startswith("test.")
+        and not hasattr(finder, "spec_for_" + mod_name)
+    )
+
+
+class _ModuleEntry(object):
+    __slots__ = (
+        "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
+        "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled",
+    )
+
+
+def _environment() -> Any:
+    # Where and whether get_code() writes bytecode.
+    return (sys.dont_write_bytecode, sys.pycache_prefix)
+
+
+def _search_path(mod_name: str) -> Any:
+    """(parent module or None, the path list find_spec would search), or None."""
+    parent_name = mod_name.rpartition(".")[0]
+    if not parent_name:
+        return None, sys.path
+    parent = sys.modules.get(parent_name)
+    path = getattr(parent, "__path__", None)
+    if type(path) is not list:
+        return None  # namespace packages recompute __path__: resolve afresh
+    return parent, path
+
+
+def _module_key(mod_name: str, path: Any) -> Any:
+    return (mod_name, path[0] if path else None, _COMPILE_KEY)
+
+
+def _probe_entry(entry: Any) -> Any:
+    """(sys.path_importer_cache key, finder) for a search path entry, or None if opaque."""
+    if type(entry) is not str:
+        return None
+    key = entry
+    if not entry:
+        try:
+            key = os.getcwd()
+        except OSError:
+            return None
+    return key, sys.path_importer_cache.get(key, _MISSING)
+
+
+def _finder_mtime(finder: Any) -> Any:
+    try:
+        return os.stat(finder.path or os.getcwd()).st_mtime
+    except (OSError, ValueError):
+        return None
+
+
+def _module_hit(mod_name: str) -> Any:
+    found = _search_path(mod_name)
+    if found is None:
+        return None
+    parent, path = found
+    key = _module_key(mod_name, path)
+    entry = _cache_get(key)
+    if entry is None or not _module_still_valid(entry, parent, path):
+        if entry is not None:
+            _cache_drop(key, entry)
+        _count(False)
+        return None
+    _count(True)
+    return _fresh_spec(entry.spec), entry.code
+
+
+def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
+    if entry.parent is not parent or path[: len(entry.prefix)] != entry.prefix:
+        return False
+    if tuple(sys.meta_path) != entry.meta_path or _environment() != entry.environment:
+        return False
+    for raw, finder, mtime in entry.probes:
+        probe = _probe_entry(raw)
+        if probe is None or probe[1] is not finder:
+            return False
+        # FileFinder re-lists its directory when this mtime moves or after
+        # importlib.invalidate_caches(); either way the answer may change.
+        if finder is not None and (finder._path_mtime != mtime or _finder_mtime(finder) != mtime):
+            return False
+    mode = _validation
+    if mode == "unchecked":
+        return True
+    if entry.bytecode is not None and _signature(entry.bytecode) != entry.bytecode_signature:
+        return False  # get_code() would (re)write it
+    if mode == "checked-hash":
+        return entry.content_hash is not None and _content_unchanged(entry, entry.source)
+    if _signature(entry.source) != entry.source_signature:
+        return False
+    if not entry.settled:
+        # Too recent for stat() to vouch for: let the loader decide, as stdlib does.
+        return False
+    return True
+
+
+def _record_module(mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int) -> Any:
+    """A cache entry for a module found by the path finder, or None if its answer is not predictable."""
+    if mod_name in sys.modules or type(spec) is not ModuleSpec:
+        return None
+    if type(spec.loader) not in _CACHEABLE_LOADERS or type(spec.origin) is not str:
+        return None
+    meta_path = tuple(sys.meta_path)
+    if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
+        return None
+    directory = os.path.dirname(spec.origin)
+    probes = []
+    for index, raw in enumerate(path):
+        probe = _probe_entry(raw)
+        if probe is None or probe[1] is _MISSING:
+            return None
+        finder = probe[1]
+        if finder is None:
+            probes.append((raw, None, None))
+            continue
+        if type(finder) is not FileFinder:
+            return None  # zipimport and custom finders: resolve afresh
+        probes.append((raw, finder, finder._path_mtime))
+        if finder.path == directory:
+            break
+    else:
+        return None
+    entry = _ModuleEntry()
+    entry.spec = _fresh_spec(spec)
+    entry.code = code
+    entry.parent = parent
+    entry.prefix = list(path[: index + 1])
+    entry.probes = tuple(probes)
+    entry.meta_path = meta_path
+    entry.environment = _environment()
+    entry.source = spec.origin
+    entry.source_signature = _signature(spec.origin)
+    if entry.source_signature is None:
+        return None
+    entry.bytecode = spec.cached if type(spec.loader) is SourceFileLoader else None
+    entry.bytecode_signature = _signature(entry.bytecode) if entry.bytecode else None
+    entry.content_hash = None
+    if _validation == "checked-hash":
+        data = _read_bytes(spec.origin)
+        entry.content_hash = None if data is None else source_hash(data)
+    entry.settled = entry.source_signature is not None and _settled(entry.source_signature, read_at)
+    return entry
+
+
+def _fresh_spec(spec: Any) -> Any:
+    """A copy of a cached spec (and its loader) that no earlier run can have touched."""
+    copy = ModuleSpec.__new__(ModuleSpec)
+    copy.__dict__.update(spec.__dict__)
+    loader = spec.loader
+    fresh_loader = type(loader).__new__(type(loader))
+    fresh_loader.__dict__.update(loader.__dict__)
+    copy.loader = fresh_loader
+    for name, value in spec.__dict__.items():
+        if type(value) is list:
+            copy.__dict__[name] = list(value)
+    return copy
+
+
+def _module_lookup(mod_name: str, error: Any) -> Any:
+    """The lookup _resolve.get_module_details uses: cached (spec, code) when still valid."""
+    if not _maxsize or mod_name in sys.modules:
+        return _resolve.plain_lookup(mod_name, error)
+    hit = _module_hit(mod_name)
+    if hit is not None:
+        return hit
+    read_at = time_ns()
+    spec = _resolve.find_spec(mod_name, error)
+    if spec.submodule_search_locations is not None:
+        return spec, None  # packages run their __main__, which is cached itself
+    code = _resolve.code_from_loader(mod_name, spec, error)
+    found = _search_path(mod_name)
+    if found is not None:
+        entry = _record_module(mod_name, spec, code, found[0], found[1], read_at)
+        if entry is not None:
+            _cache_put(_module_key(mod_name, found[1]), entry)
+    return spec, code
+
+
+def _exec(code: Any, run_globals: Dict[str, Any]) -> None:
+    if isinstance(code, (str, bytes, bytearray)):
+        code = _resolve.compile_string(code)
+    exec(code, run_globals)
+
+
+def _run_code(
+    code: Any,
+    run_globals: Dict[str, Any],
+    init_globals: Optional[Dict[str, Any]] = None,
+    mod_name: Optional[str] = None,
+    mod_spec: Any = None,
+    pkg_name: Optional[str] = None,
+    script_name: Any = None,
+) -> Dict[str, Any]:
+    """Helper to run code in nominated namespace"""
+    if init_globals is not None:
+        run_globals.update(init_globals)
+    if mod_spec is None:
+        loader = None
+        fname = script_name
+        cached = None
+    else:
+        loader = mod_spec.loader
+        fname = mod_spec.origin
+        cached = mod_spec.cached
+        if pkg_name is None:
+            pkg_name = mod_spec.parent
+    run_globals["__name__"] = mod_name
+    run_globals["__file__"] = fname
+    if _resolve.SETS_CACHED:
+        run_globals["__cached__"] = cached
+    run_globals["__doc__"] = None
+    run_globals["__loader__"] = loader
+    run_globals["__package__"] = pkg_name
+    run_globals["__spec__"] = mod_spec
+    _exec(code, run_globals)
+    return run_globals
+
+
+def _run_module_code(
+    code: Any,
+    init_globals: Optional[Dict[str, Any]] = None,
+    mod_name: Optional[str] = None,
+    mod_spec: Any = None,
+    pkg_name: Optional[str] = None,
+    script_name: Any = None,
+) -> Dict[str, Any]:
+    """Helper to run code in new namespace with sys modified"""
+    fname = script_name if mod_spec is None else mod_spec.origin
+    with _TempModule(mod_name) as temp_module, _ModifiedArgv0(fname):  # type: ignore[arg-type]
+        mod_globals = temp_module.module.__dict__
+        _run_code(code, mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    # The temporary module may clear its dict when it goes away; hand back a copy.
+    return mod_globals.copy()
+
+
+def _get_module_details(mod_name: str, error: Any = ImportError) -> Any:
+    return _resolve.get_module_details(mod_name, error, _module_lookup)
+
+
+def _get_main_module_details(error: Any = ImportError) -> Any:
+    # __main__ is hidden while searching so its __loader__ cannot answer for
+    # the directory or zip being run.
+    cell = _install_module("__main__", _ABSENT)
+    try:
+        return _resolve.get_module_details("__main__", ImportError, _module_lookup)
+    except ImportError as exc:
+        friendlier = _resolve.main_not_found(exc, error)
+        if friendlier is None:
+            raise
+        raise friendlier from exc
+    finally:
+        _restore_module("__main__", cell, missing_ok=True)
+
+
+def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> Dict[str, Any]:
+    """Runs the designated module in the __main__ namespace
+
+    This is what ``python -m`` uses: the module shares the real ``__main__``
+    namespace, whose ``__name__``, ``__file__``, ``__cached__``, ``__loader__``
+    and ``__package__`` are overwritten.
+    """
+    try:
+        if alter_argv or mod_name != "__main__":  # the -m switch
+            mod_name, mod_spec, code = _resolve.get_module_details(mod_name, _Error, _module_lookup)
+        else:  # a directory or zip file given to the interpreter
+            mod_name, mod_spec, code = _get_main_module_details(_Error)
+    except _Error as exc:
+        sys.exit(f"{sys.executable}: {exc}")
+    main_globals = sys.modules["__main__"].__dict__
+    if alter_argv:
+        sys.argv[0] = mod_spec.origin
+    return _run_code(code, main_globals, None, "__main__", mod_spec)
+
+
+def run_module(
+    mod_name: str,
+    init_globals: Optional[Dict[str, Any]] = None,
+    run_name: Optional[str] = None,
+    alter_sys: bool = False,
+) -> Dict[str, Any]:
+    """Execute a module's code without importing it, and return its globals.
+
+    Same contract as ``runpy.run_module``: ``mod_name`` is an absolute module
+    or package name (a package runs its ``__main__`` submodule);
+    ``init_globals`` pre-populates the namespace and is never modified;
+    ``run_name`` sets ``__name__`` (default: the name of the module run);
+    ``alter_sys`` also points ``sys.argv[0]`` and ``sys.modules[__name__]`` at
+    the run for its duration.
+    """
+    mod_name, mod_spec, code = _resolve.get_module_details(mod_name, ImportError, _module_lookup)
+    if run_name is None:
+        run_name = mod_name
+    if alter_sys:
+        return _run_module_code(code, init_globals, run_name, mod_spec)
+    return _run_code(code, {}, init_globals, run_name, mod_spec)
+
+
+def run_path(
+    path_name: Any,
+    init_globals: Optional[Dict[str, Any]] = None,
+    run_name: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Execute the code at a filesystem location, and return its globals.
+
+    Same contract as ``runpy.run_path``: ``path_name`` is a script (source or
+    compiled), or a directory or zip file with a top-level ``__main__``;
+    ``init_globals`` pre-populates the namespace and is never modified;
+    ``run_name`` sets ``__name__`` (default ``'<run_path>'``).
+    """
+    if run_name is None:
+        run_name = "<run_path>"
+    pkg_name = run_name.rpartition(".")[0]
+    key = _script_key(path_name, run_name) if _maxsize else None
+    code = _script_hit(key) if key is not None else None
+    if code is None:
+        importer = _resolve.path_importer(path_name)
+    path_name = _resolve.script_path(path_name)
+    if code is None and importer is None:
+        code = _script_code(path_name, run_name, key)
+    if code is not None:
+        return _run_module_code(
+            code, init_globals, run_name, pkg_name=pkg_name, script_name=path_name
+        )
+    # A directory or zip file: its __main__ is found through sys.path.
+    sys.path.insert(0, path_name)
+    try:
+        mod_name, mod_spec, code = _get_main_module_details()
+        with _TempModule(run_name) as temp_module, _ModifiedArgv0(path_name):
+            mod_globals = temp_module.module.__dict__
+            return _run_code(
+                code, mod_globals, init_globals, run_name, mod_spec, pkg_name
+            ).copy()
+    finally:
+        try:
+            sys.path.remove(path_name)
+        except ValueError:
+            pass
