@@ -23,7 +23,7 @@ from importlib.machinery import (
     SourcelessFileLoader,
 )
 from importlib.util import source_hash
-from threading import RLock
+from threading import Lock, RLock
 from time import time_ns
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -65,50 +65,69 @@ def _pop(key: Any, cell: List[Any]) -> bool:
     return False
 
 
-def _install_module(name: str, module: Any) -> List[Any]:
+# The _swap_*/_unswap_* helpers expect _lock to be held by the caller.
+
+
+def _swap_module(name: str, module: Any) -> List[Any]:
     """Put ``module`` (or _ABSENT: remove) at sys.modules[name]; return the restore cell."""
+    modules = sys.modules
+    if name in modules:
+        saved = modules[name]
+    elif module is _ABSENT and name not in _overrides:
+        raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
+    else:
+        saved = _ABSENT
+    cell = _push(name, saved)
+    if module is _ABSENT:
+        modules.pop(name, None)
+    else:
+        modules[name] = module
+    return cell
+
+
+def _unswap_module(name: str, cell: List[Any], missing_ok: bool) -> None:
+    if not _pop(name, cell):
+        return
+    saved = cell[0]
+    modules = sys.modules
+    if saved is not _ABSENT:
+        modules[name] = saved
+    elif missing_ok:
+        modules.pop(name, None)
+    else:
+        del modules[name]  # KeyError if the run removed it, as in stdlib
+
+
+def _swap_argv0(value: Any) -> List[Any]:
+    argv = sys.argv
+    cell = _push(_ARGV0, argv[0])
+    argv[0] = value
+    return cell
+
+
+def _unswap_argv0(cell: List[Any]) -> None:
+    if _pop(_ARGV0, cell):
+        sys.argv[0] = cell[0]
+
+
+def _enter_run(name: str, module: Any, argv0: Any) -> Tuple[List[Any], List[Any]]:
+    """_TempModule then _ModifiedArgv0, as runpy nests them."""
     with _lock:
-        modules = sys.modules
-        if name in modules:
-            saved = modules[name]
-        elif module is _ABSENT and name not in _overrides:
-            raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
-        else:
-            saved = _ABSENT
-        cell = _push(name, saved)
-        if module is _ABSENT:
-            modules.pop(name, None)
-        else:
-            modules[name] = module
-        return cell
+        module_cell = _swap_module(name, module)
+        try:
+            argv_cell = _swap_argv0(argv0)
+        except BaseException:
+            _unswap_module(name, module_cell, False)
+            raise
+        return module_cell, argv_cell
 
 
-def _restore_module(name: str, cell: List[Any], missing_ok: bool) -> None:
+def _exit_run(name: str, cells: Tuple[List[Any], List[Any]]) -> None:
     with _lock:
-        if not _pop(name, cell):
-            return
-        saved = cell[0]
-        modules = sys.modules
-        if saved is not _ABSENT:
-            modules[name] = saved
-        elif missing_ok:
-            modules.pop(name, None)
-        else:
-            del modules[name]  # KeyError if the run removed it, as in stdlib
-
-
-def _install_argv0(value: Any) -> List[Any]:
-    with _lock:
-        argv = sys.argv
-        cell = _push(_ARGV0, argv[0])
-        argv[0] = value
-        return cell
-
-
-def _restore_argv0(cell: List[Any]) -> None:
-    with _lock:
-        if _pop(_ARGV0, cell):
-            sys.argv[0] = cell[0]
+        try:
+            _unswap_argv0(cells[1])
+        finally:
+            _unswap_module(name, cells[0], False)
 
 
 class _TempModule(object):
@@ -120,13 +139,15 @@ class _TempModule(object):
         self._cell: Optional[List[Any]] = None
 
     def __enter__(self) -> "_TempModule":
-        self._cell = _install_module(self.mod_name, self.module)
+        with _lock:
+            self._cell = _swap_module(self.mod_name, self.module)
         return self
 
     def __exit__(self, *args: object) -> None:
         cell, self._cell = self._cell, None
         if cell is not None:
-            _restore_module(self.mod_name, cell, missing_ok=False)
+            with _lock:
+                _unswap_module(self.mod_name, cell, False)
 
 
 class _ModifiedArgv0(object):
@@ -138,14 +159,16 @@ class _ModifiedArgv0(object):
     def __enter__(self) -> None:
         if self._used:
             raise RuntimeError("Already preserving saved value")
-        self._cell = _install_argv0(self.value)
+        with _lock:
+            self._cell = _swap_argv0(self.value)
         self._used = True
 
     def __exit__(self, *args: object) -> None:
         self.value = object()  # stdlib leaves a sentinel here too
         cell, self._cell = self._cell, None
         if cell is not None:
-            _restore_argv0(cell)
+            with _lock:
+                _unswap_argv0(cell)
 
 
 # ---------------------------------------------------------------------------
@@ -164,14 +187,18 @@ class CacheInfo(NamedTuple):
 DEFAULT_MAXSIZE = 512
 VALIDATION_MODES = ("timestamp", "checked-hash", "unchecked")
 # stat() cannot tell apart two writes of the same size within one timestamp
-# tick (coarse clocks, 1-2 s on some filesystems).  Content read this soon
-# after the file's last change is confirmed by its hash until it is older.
-SETTLE_NS = 2_000_000_000
+# tick.  Content read that soon after the file's last change is confirmed by
+# its hash on each hit until it is older.  A tick is a few ms where the
+# filesystem keeps sub-second times (Linux's coarse clock is at most 10 ms),
+# and up to 2 s where it keeps whole seconds (FAT, ext3, HFS+).
+SETTLE_NS_FINE = 50_000_000
+SETTLE_NS_COARSE = 2_000_000_000
 # compile() here always uses the interpreter's optimization level and no flags.
 _COMPILE_KEY = (sys.flags.optimize, 0)
 _MISSING: Any = object()
 
-_cache_lock = RLock()
+# Guards the entries and counters; held only around dict operations on our own keys.
+_cache_lock = Lock()
 _entries: "OrderedDict[Any, Any]" = OrderedDict()
 _hits = 0
 _misses = 0
@@ -215,11 +242,26 @@ def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] 
 
 
 def _cache_get(key: Any) -> Any:
+    """The entry for key, counted as a hit; _cache_reject() turns that into a miss."""
+    global _hits, _misses
     with _cache_lock:
         entry = _entries.get(key)
-        if entry is not None:
+        if entry is None:
+            _misses += 1
+        else:
+            _hits += 1
             _entries.move_to_end(key)
         return entry
+
+
+def _cache_reject(key: Any, entry: Any) -> None:
+    """An entry failed validation: drop it and count the lookup as a miss."""
+    global _hits, _misses
+    with _cache_lock:
+        _hits -= 1
+        _misses += 1
+        if _entries.get(key) is entry:
+            del _entries[key]
 
 
 def _cache_put(key: Any, entry: Any) -> None:
@@ -228,21 +270,6 @@ def _cache_put(key: Any, entry: Any) -> None:
         _entries.move_to_end(key)
         while len(_entries) > _maxsize:
             _entries.popitem(last=False)
-
-
-def _cache_drop(key: Any, entry: Any) -> None:
-    with _cache_lock:
-        if _entries.get(key) is entry:
-            del _entries[key]
-
-
-def _count(hit: bool) -> None:
-    global _hits, _misses
-    with _cache_lock:
-        if hit:
-            _hits += 1
-        else:
-            _misses += 1
 
 
 def _signature(path: str) -> Any:
@@ -255,7 +282,10 @@ def _signature(path: str) -> Any:
 
 
 def _settled(signature: Any, read_at_ns: int) -> bool:
-    return read_at_ns - max(signature[3], signature[4]) > SETTLE_NS
+    mtime_ns, ctime_ns = signature[3], signature[4]
+    whole_seconds = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
+    margin = SETTLE_NS_COARSE if whole_seconds else SETTLE_NS_FINE
+    return read_at_ns - max(mtime_ns, ctime_ns) > margin
 
 
 def _read_bytes(path: str) -> Optional[bytes]:
@@ -273,6 +303,7 @@ def _content_unchanged(entry: Any, path: str) -> bool:
 
 # --- run_path of a plain script file -------------------------------------
 
+_isabs = os.path.isabs
 _FILEFINDER_HOOK = "FileFinder.path_hook.<locals>.path_hook_for_FileFinder"
 _hooks_verdict: Tuple[Tuple[Any, ...], bool] = ((), False)
 
@@ -318,7 +349,7 @@ def _script_key(path_name: Any, run_name: str) -> Any:
         return None  # path-like objects: resolve afresh, their __fspath__ may vary
     if not path or path in sys.path_importer_cache or not _known_path_hooks():
         return None
-    if not os.path.isabs(path):
+    if not _isabs(path):
         try:
             path = (os.getcwd(), path)
         except OSError:
@@ -331,27 +362,30 @@ def _script_key(path_name: Any, run_name: str) -> Any:
 def _script_hit(key: Any) -> Any:
     entry = _cache_get(key)
     if entry is None:
-        _count(False)
         return None
+    if _script_still_valid(entry):
+        return entry.code
+    _cache_reject(key, entry)
+    return None
+
+
+def _script_still_valid(entry: Any) -> bool:
     mode = _validation
-    valid = True
     if mode == "timestamp":
         signature = _signature(entry.full_path)
         if signature != entry.signature:
-            valid = False
-        elif not entry.settled:
-            now = time_ns()
-            valid = _content_unchanged(entry, entry.full_path)
-            if valid and _settled(signature, now):
-                entry.settled = True
-    elif mode == "checked-hash":
-        valid = _content_unchanged(entry, entry.full_path)
-    if not valid:
-        _cache_drop(key, entry)
-        _count(False)
-        return None
-    _count(True)
-    return entry.code
+            return False
+        if entry.settled:
+            return True
+        now = time_ns()
+        if not _content_unchanged(entry, entry.full_path):
+            return False
+        if _settled(signature, now):
+            entry.settled = True
+        return True
+    if mode == "checked-hash":
+        return _content_unchanged(entry, entry.full_path)
+    return True  # "unchecked": the caller vouches for the file
 
 
 def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
@@ -447,12 +481,11 @@ def _module_hit(mod_name: str) -> Any:
     parent, path = found
     key = _module_key(mod_name, path)
     entry = _cache_get(key)
-    if entry is None or not _module_still_valid(entry, parent, path):
-        if entry is not None:
-            _cache_drop(key, entry)
-        _count(False)
+    if entry is None:
         return None
-    _count(True)
+    if not _module_still_valid(entry, parent, path):
+        _cache_reject(key, entry)
+        return None
     return _fresh_spec(entry.spec), entry.code
 
 
@@ -616,9 +649,13 @@ def _run_module_code(
 ) -> Dict[str, Any]:
     """Helper to run code in new namespace with sys modified"""
     fname = script_name if mod_spec is None else mod_spec.origin
-    with _TempModule(mod_name) as temp_module, _ModifiedArgv0(fname):  # type: ignore[arg-type]
-        mod_globals = temp_module.module.__dict__
+    module = ModuleType(mod_name)  # type: ignore[arg-type]
+    mod_globals = module.__dict__
+    cells = _enter_run(mod_name, module, fname)  # type: ignore[arg-type]
+    try:
         _run_code(code, mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    finally:
+        _exit_run(mod_name, cells)  # type: ignore[arg-type]
     # The temporary module may clear its dict when it goes away; hand back a copy.
     return mod_globals.copy()
 
@@ -630,7 +667,8 @@ def _get_module_details(mod_name: str, error: Any = ImportError) -> Any:
 def _get_main_module_details(error: Any = ImportError) -> Any:
     # __main__ is hidden while searching so its __loader__ cannot answer for
     # the directory or zip being run.
-    cell = _install_module("__main__", _ABSENT)
+    with _lock:
+        cell = _swap_module("__main__", _ABSENT)
     try:
         return _resolve.get_module_details("__main__", ImportError, _module_lookup)
     except ImportError as exc:
@@ -639,7 +677,8 @@ def _get_main_module_details(error: Any = ImportError) -> Any:
             raise
         raise friendlier from exc
     finally:
-        _restore_module("__main__", cell, missing_ok=True)
+        with _lock:
+            _unswap_module("__main__", cell, True)
 
 
 def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> Dict[str, Any]:
@@ -701,25 +740,29 @@ def run_path(
         run_name = "<run_path>"
     pkg_name = run_name.rpartition(".")[0]
     key = _script_key(path_name, run_name) if _maxsize else None
-    code = _script_hit(key) if key is not None else None
+    code = None if key is None else _script_hit(key)
     if code is None:
         importer = _resolve.path_importer(path_name)
-    path_name = _resolve.script_path(path_name)
-    if code is None and importer is None:
+        path_name = _resolve.script_path(path_name)
+        if importer is not None:
+            return _run_path_entry(path_name, init_globals, run_name, pkg_name)
         code = _script_code(path_name, run_name, key)
-    if code is not None:
-        return _run_module_code(
-            code, init_globals, run_name, pkg_name=pkg_name, script_name=path_name
-        )
-    # A directory or zip file: its __main__ is found through sys.path.
+    else:
+        path_name = _resolve.script_path(path_name)
+    return _run_module_code(code, init_globals, run_name, pkg_name=pkg_name, script_name=path_name)
+
+
+def _run_path_entry(path_name: Any, init_globals: Any, run_name: str, pkg_name: str) -> Dict[str, Any]:
+    """run_path of a directory or zip file: its __main__ is found through sys.path."""
     sys.path.insert(0, path_name)
     try:
         mod_name, mod_spec, code = _get_main_module_details()
-        with _TempModule(run_name) as temp_module, _ModifiedArgv0(path_name):
-            mod_globals = temp_module.module.__dict__
-            return _run_code(
-                code, mod_globals, init_globals, run_name, mod_spec, pkg_name
-            ).copy()
+        module = ModuleType(run_name)
+        cells = _enter_run(run_name, module, path_name)
+        try:
+            return _run_code(code, module.__dict__, init_globals, run_name, mod_spec, pkg_name).copy()
+        finally:
+            _exit_run(run_name, cells)
     finally:
         try:
             sys.path.remove(path_name)
