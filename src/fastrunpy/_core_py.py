@@ -28,7 +28,7 @@ from time import time_ns
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from . import _resolve
-from ._resolve import _Error
+from ._resolve import _Error as _Error  # re-exported: part of runpy's private API
 
 __all__ = ["run_module", "run_path"]
 
@@ -282,7 +282,8 @@ def _signature(path: str) -> Any:
 
 
 def _settled(signature: Any, read_at_ns: int) -> bool:
-    mtime_ns, ctime_ns = signature[3], signature[4]
+    mtime_ns: int = signature[3]
+    ctime_ns: int = signature[4]
     whole_seconds = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
     margin = SETTLE_NS_COARSE if whole_seconds else SETTLE_NS_FINE
     return read_at_ns - max(mtime_ns, ctime_ns) > margin
@@ -298,7 +299,7 @@ def _read_bytes(path: str) -> Optional[bytes]:
 
 def _content_unchanged(entry: Any, path: str) -> bool:
     data = _read_bytes(path)
-    return data is not None and source_hash(data) == entry.content_hash
+    return data is not None and bool(source_hash(data) == entry.content_hash)
 
 
 # --- run_path of a plain script file -------------------------------------
@@ -349,14 +350,15 @@ def _script_key(path_name: Any, run_name: str) -> Any:
         return None  # path-like objects: resolve afresh, their __fspath__ may vary
     if not path or path in sys.path_importer_cache or not _known_path_hooks():
         return None
+    where: Any = path
     if not _isabs(path):
         try:
-            path = (os.getcwd(), path)
+            where = (os.getcwd(), path)
         except OSError:
             return None
     if _resolve.SETS_CACHED:
-        return (path, _COMPILE_KEY)
-    return (path, _COMPILE_KEY, run_name)  # compile() takes the module name
+        return (where, _COMPILE_KEY)
+    return (where, _COMPILE_KEY, run_name)  # compile() takes the module name
 
 
 def _script_hit(key: Any) -> Any:
@@ -427,10 +429,16 @@ def _finder_is_known(finder: Any, mod_name: str) -> bool:
 
 
 class _ModuleEntry(object):
+    """A module lookup's answer, and everything that answer depended on."""
+
     __slots__ = (
         "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
         "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled",
     )
+
+    def __init__(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
 
 
 def _environment() -> Any:
@@ -527,7 +535,7 @@ def _record_module(mod_name: str, spec: Any, code: Any, parent: Any, path: Any, 
     if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
         return None
     directory = os.path.dirname(spec.origin)
-    probes = []
+    probes: List[Tuple[Any, Any, Any]] = []
     for index, raw in enumerate(path):
         probe = _probe_entry(raw)
         if probe is None or probe[1] is _MISSING:
@@ -538,39 +546,45 @@ def _record_module(mod_name: str, spec: Any, code: Any, parent: Any, path: Any, 
             continue
         if type(finder) is not FileFinder:
             return None  # zipimport and custom finders: resolve afresh
-        probes.append((raw, finder, finder._path_mtime))
+        probes.append((raw, finder, finder._path_mtime))  # type: ignore[attr-defined]
         if finder.path == directory:
             break
     else:
         return None
-    entry = _ModuleEntry()
-    entry.spec = _fresh_spec(spec)
-    entry.code = code
-    entry.parent = parent
-    entry.prefix = list(path[: index + 1])
-    entry.probes = tuple(probes)
-    entry.meta_path = meta_path
-    entry.environment = _environment()
-    entry.source = spec.origin
-    entry.source_signature = _signature(spec.origin)
-    if entry.source_signature is None:
+    source_signature = _signature(spec.origin)
+    if source_signature is None:
         return None
-    entry.bytecode = spec.cached if type(spec.loader) is SourceFileLoader else None
-    entry.bytecode_signature = _signature(entry.bytecode) if entry.bytecode else None
-    entry.content_hash = None
+    bytecode = spec.cached if type(spec.loader) is SourceFileLoader else None
+    content_hash = None
     if _validation == "checked-hash":
         data = _read_bytes(spec.origin)
-        entry.content_hash = None if data is None else source_hash(data)
-    entry.settled = entry.source_signature is not None and _settled(entry.source_signature, read_at)
-    return entry
+        if data is None:
+            return None
+        content_hash = source_hash(data)
+    return _ModuleEntry(
+        spec=_fresh_spec(spec),
+        code=code,
+        parent=parent,
+        prefix=list(path[: index + 1]),
+        probes=tuple(probes),
+        meta_path=meta_path,
+        environment=_environment(),
+        source=spec.origin,
+        source_signature=source_signature,
+        bytecode=bytecode,
+        bytecode_signature=_signature(bytecode) if bytecode else None,
+        content_hash=content_hash,
+        settled=_settled(source_signature, read_at),
+    )
 
 
 def _fresh_spec(spec: Any) -> Any:
     """A copy of a cached spec (and its loader) that no earlier run can have touched."""
     copy = ModuleSpec.__new__(ModuleSpec)
     copy.__dict__.update(spec.__dict__)
-    loader = spec.loader
-    fresh_loader = type(loader).__new__(type(loader))
+    loader: Any = spec.loader
+    loader_type: Any = type(loader)
+    fresh_loader = loader_type.__new__(loader_type)
     fresh_loader.__dict__.update(loader.__dict__)
     copy.loader = fresh_loader
     for name, value in spec.__dict__.items():
