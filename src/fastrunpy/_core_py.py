@@ -475,11 +475,9 @@ def _probe_entry(entry: Any) -> Any:
     return key, sys.path_importer_cache.get(key, _MISSING)
 
 
-def _finder_mtime(finder: Any) -> Any:
-    try:
-        return os.stat(finder.path or os.getcwd()).st_mtime
-    except (OSError, ValueError):
-        return None
+def _finder_directory(finder: Any) -> Any:
+    # The directory FileFinder stats to decide whether to re-list it.
+    return finder.path or os.getcwd()
 
 
 def _module_hit(mod_name: str) -> Any:
@@ -502,13 +500,18 @@ def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
         return False
     if tuple(sys.meta_path) != entry.meta_path or _environment() != entry.environment:
         return False
-    for raw, finder, mtime in entry.probes:
+    for raw, finder, listed_mtime, mtime_ns in entry.probes:
         probe = _probe_entry(raw)
         if probe is None or probe[1] is not finder:
             return False
-        # FileFinder re-lists its directory when this mtime moves or after
+        if finder is None:
+            continue
+        # FileFinder re-lists its directory when its mtime moves or after
         # importlib.invalidate_caches(); either way the answer may change.
-        if finder is not None and (finder._path_mtime != mtime or _finder_mtime(finder) != mtime):
+        if finder._path_mtime != listed_mtime:
+            return False
+        signature = _signature(_finder_directory(finder))
+        if signature is None or signature[3] != mtime_ns:
             return False
     mode = _validation
     if mode == "unchecked":
@@ -535,18 +538,25 @@ def _record_module(mod_name: str, spec: Any, code: Any, parent: Any, path: Any, 
     if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
         return None
     directory = os.path.dirname(spec.origin)
-    probes: List[Tuple[Any, Any, Any]] = []
+    probes: List[Tuple[Any, Any, Any, Any]] = []
     for index, raw in enumerate(path):
         probe = _probe_entry(raw)
         if probe is None or probe[1] is _MISSING:
             return None
         finder = probe[1]
         if finder is None:
-            probes.append((raw, None, None))
+            probes.append((raw, None, None, None))
             continue
         if type(finder) is not FileFinder:
             return None  # zipimport and custom finders: resolve afresh
-        probes.append((raw, finder, finder._path_mtime))  # type: ignore[attr-defined]
+        listed_mtime = finder._path_mtime  # type: ignore[attr-defined]
+        try:
+            st = os.stat(_finder_directory(finder))
+        except (OSError, ValueError):
+            return None
+        if st.st_mtime != listed_mtime:
+            return None  # its listing is already stale; the next run re-lists and records
+        probes.append((raw, finder, listed_mtime, st.st_mtime_ns))
         if finder.path == directory:
             break
     else:
