@@ -46,7 +46,11 @@ _overrides: Dict[Any, List[List[Any]]] = {}
 
 def _push(key: Any, saved: Any) -> List[Any]:
     cell = [saved]
-    _overrides.setdefault(key, []).append(cell)
+    stack = _overrides.get(key)
+    if stack is None:
+        _overrides[key] = [cell]
+    else:
+        stack.append(cell)
     return cell
 
 
@@ -71,12 +75,9 @@ def _pop(key: Any, cell: List[Any]) -> bool:
 def _swap_module(name: str, module: Any) -> List[Any]:
     """Put ``module`` (or _ABSENT: remove) at sys.modules[name]; return the restore cell."""
     modules = sys.modules
-    if name in modules:
-        saved = modules[name]
-    elif module is _ABSENT and name not in _overrides:
+    saved = modules.get(name, _ABSENT)
+    if saved is _ABSENT and module is _ABSENT and name not in _overrides:
         raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
-    else:
-        saved = _ABSENT
     cell = _push(name, saved)
     if module is _ABSENT:
         modules.pop(name, None)
