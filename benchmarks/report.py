@@ -1,0 +1,155 @@
+"""Turn a pytest-benchmark JSON file into fastrunpy's speed table (Markdown).
+
+    python benchmarks/report.py results.json
+
+For every scenario (benchmark group) the table gives the median time of the
+standard library and of fastrunpy's compiled and pure cores, the speed-ups
+(stdlib median / fastrunpy median) and whether each meets the project's
+goal.  The compiled one-line ``run_path`` is also compared to the floor, a
+bare ``exec`` of ready code in a new dict, where the goal is a ceiling.
+Medians, not means: one descheduled round on a busy machine should not move
+the verdict.
+"""
+
+import argparse
+import json
+import sys
+from collections import OrderedDict
+
+RUNNERS = ("stdlib", "compiled", "pure")
+FLOOR_GROUP = "exec floor"
+FLOOR_OF = "run_path one-line script"
+FLOOR_LIMIT = 5.0
+
+# scenario (benchmark group) -> minimum speed-up for (compiled, pure); None: no goal
+GOALS = OrderedDict(
+    [
+        ("run_path one-line script", (40.0, 15.0)),
+        ("run_path 1,000-line script", (100.0, 100.0)),
+        ("run_module('top')", (15.0, 5.0)),
+        ("run_module('pkg.sub.leaf')", (12.0, None)),
+        ("run_module('pkg', alter_sys=True)", (12.0, None)),
+        ("first run_path, cache cold", (0.95, 0.95)),
+        ("first run_module, bytecode on disk, cache cold", (0.95, 0.95)),
+        ("first run_module after edit, cache cold", (0.95, 0.95)),
+    ]
+)
+
+
+def medians(results):
+    """{group: {runner: median seconds}} from a pytest-benchmark JSON document."""
+    table = OrderedDict()
+    for bench in results.get("benchmarks", []):
+        group = bench.get("group") or bench["name"]
+        runner = (bench.get("params") or {}).get("runner", "exec")
+        table.setdefault(group, {})[runner] = bench["stats"]["median"]
+    return table
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "—"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.2f} µs"
+
+
+def fmt_ratio(ratio):
+    return "—" if ratio is None else f"{ratio:.2f}x"
+
+
+def speedup(times, runner):
+    base, mine = times.get("stdlib"), times.get(runner)
+    if base is None or mine is None or mine <= 0:
+        return None
+    return base / mine
+
+
+def verdict(ratio, goal, at_most=False):
+    if goal is None:
+        return "—"
+    sign = "≤" if at_most else "≥"
+    if ratio is None:
+        return f"{sign} {goal:g}x: not measured"
+    met = ratio <= goal if at_most else ratio >= goal
+    return f"{sign} {goal:g}x: {'met' if met else 'NOT MET'}"
+
+
+def header(results):
+    machine = results.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    commit = results.get("commit_info", {})
+    lines = [
+        "# fastrunpy speed report",
+        "",
+        f"- Python: {machine.get('python_implementation', '?')} "
+        f"{machine.get('python_version', '?')} ({machine.get('python_compiler', '?')})",
+        f"- Machine: {machine.get('system', '?')} {machine.get('release', '')} "
+        f"{machine.get('machine', '')}, {cpu.get('brand_raw', machine.get('processor', '?'))}, "
+        f"{cpu.get('count', '?')} CPUs",
+        f"- Run: {results.get('datetime', '?')}, pytest-benchmark {results.get('version', '?')}",
+    ]
+    if commit.get("id"):
+        dirty = " (uncommitted changes)" if commit.get("dirty") else ""
+        lines.append(f"- Commit: {commit['id'][:12]} on {commit.get('branch', '?')}{dirty}")
+    lines += [
+        "",
+        "Times are medians; a ratio is stdlib time / fastrunpy time (higher is faster).",
+        "",
+    ]
+    return lines
+
+
+def table(results):
+    times_by_group = medians(results)
+    rows = [
+        "| scenario | stdlib | compiled | pure | compiled ratio | pure ratio | compiled goal | pure goal |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    scenarios = list(GOALS) + [
+        g for g in times_by_group if g not in GOALS and g != FLOOR_GROUP
+    ]
+    all_met = True
+    for scenario in scenarios:
+        times = times_by_group.get(scenario, {})
+        goal_compiled, goal_pure = GOALS.get(scenario, (None, None))
+        ratio_compiled, ratio_pure = speedup(times, "compiled"), speedup(times, "pure")
+        cells = [verdict(ratio_compiled, goal_compiled), verdict(ratio_pure, goal_pure)]
+        all_met = all_met and not any("NOT" in c or "not measured" in c for c in cells)
+        rows.append(
+            f"| {scenario} | {fmt_time(times.get('stdlib'))} | {fmt_time(times.get('compiled'))} "
+            f"| {fmt_time(times.get('pure'))} | {fmt_ratio(ratio_compiled)} | {fmt_ratio(ratio_pure)} "
+            f"| {cells[0]} | {cells[1]} |"
+        )
+    floor = times_by_group.get(FLOOR_GROUP, {}).get("exec")
+    one_line = times_by_group.get(FLOOR_OF, {})
+    over = {r: (one_line[r] / floor if floor and one_line.get(r) else None) for r in ("compiled", "pure")}
+    floor_cell = verdict(over["compiled"], FLOOR_LIMIT, at_most=True)
+    all_met = all_met and "NOT" not in floor_cell and "not measured" not in floor_cell
+    rows.append(
+        f"| one-line run_path / bare exec floor | {fmt_time(floor)} (floor) "
+        f"| {fmt_time(one_line.get('compiled'))} | {fmt_time(one_line.get('pure'))} "
+        f"| {fmt_ratio(over['compiled'])} of floor | {fmt_ratio(over['pure'])} of floor "
+        f"| {floor_cell} | — |"
+    )
+    return rows, all_met
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="file written by pytest --benchmark-json")
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 when a goal is not met"
+    )
+    args = parser.parse_args(argv)
+    with open(args.results, encoding="utf-8") as stream:
+        results = json.load(stream)
+    rows, all_met = table(results)
+    print("\n".join(header(results) + rows))
+    print()
+    print("All goals met." if all_met else "Some goals are not met.")
+    return 1 if args.check and not all_met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
