@@ -1,0 +1,171 @@
+"""Which implementation ``import fastrunpy`` selects, and what each one exposes.
+
+A normal install must run the compiled core: a build that quietly fell back
+to pure Python would pass every behavioural test and only be slow, so this
+module is where that failure shows.
+"""
+
+import importlib.machinery
+import inspect
+import json
+import os
+import runpy
+import subprocess
+import sys
+import types
+
+import pytest
+
+import fastrunpy
+
+# The names every implementation module, and the package, expose (the contract).
+PUBLIC = ["run_module", "run_path"]
+PRIVATE_RUNPY = [
+    "_run_module_as_main",
+    "_get_module_details",
+    "_get_main_module_details",
+    "_run_code",
+    "_run_module_code",
+    "_Error",
+    "_TempModule",
+    "_ModifiedArgv0",
+]
+CACHE_API = ["cache_info", "cache_clear", "cache_configure"]
+CONTRACT = PUBLIC + PRIVATE_RUNPY + CACHE_API
+
+# Callables whose parameters users and tools rely on matching runpy's.
+SIGNATURE_NAMES = [
+    "run_module",
+    "run_path",
+    "_run_code",
+    "_run_module_code",
+    "_run_module_as_main",
+    "_get_module_details",
+    "_get_main_module_details",
+    "_TempModule",
+    "_ModifiedArgv0",
+]
+
+NO_EXTENSIONS = bool(os.environ.get("FASTRUNPY_NO_EXTENSIONS"))
+
+_PROBE = """
+import json, sys
+import fastrunpy
+names = {names!r}
+print(json.dumps({{
+    "implementation": fastrunpy.IMPLEMENTATION,
+    "run_path_module": fastrunpy.run_path.__module__,
+    "same_as_core_py": [n for n in names if getattr(fastrunpy, n) is getattr(sys.modules.get("fastrunpy._core_py"), n, None)],
+    "compiled_loaded": "fastrunpy._core" in sys.modules,
+    "compiled_file": getattr(sys.modules.get("fastrunpy._core"), "__file__", None),
+}}))
+"""
+
+
+def _probe_child(env):
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(names=CONTRACT)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _is_native_extension(path):
+    return any(path.endswith(suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+
+
+def test_normal_install_runs_compiled_core(impl):
+    if NO_EXTENSIONS:
+        pytest.skip("FASTRUNPY_NO_EXTENSIONS is set: this run tests the pure-Python install")
+    import fastrunpy._core as compiled
+
+    assert fastrunpy.IMPLEMENTATION == "cython"
+    assert _is_native_extension(compiled.__file__), compiled.__file__
+    for name in CONTRACT:
+        assert getattr(fastrunpy, name) is getattr(compiled, name), name
+    # Compiled functions, not the twin's Python functions re-exported.
+    assert not isinstance(compiled.run_path, types.FunctionType)
+    assert not isinstance(compiled.run_module, types.FunctionType)
+    import fastrunpy._core_py as pure
+
+    assert compiled.run_path is not pure.run_path
+
+
+def test_no_extensions_env_selects_pure_twin(impl):
+    env = dict(impl.env, FASTRUNPY_NO_EXTENSIONS="1")
+    report = _probe_child(env)
+    assert report["implementation"] == "python"
+    assert report["run_path_module"] == "fastrunpy._core_py"
+    assert sorted(report["same_as_core_py"]) == sorted(CONTRACT)
+    assert not report["compiled_loaded"]
+
+
+def test_impl_env_selects_that_implementation(impl):
+    report = _probe_child(impl.env)
+    assert report["implementation"] == impl.name
+    if impl.name == "python":
+        assert sorted(report["same_as_core_py"]) == sorted(CONTRACT)
+    else:
+        assert report["run_path_module"] == "fastrunpy._core"
+        assert _is_native_extension(report["compiled_file"]), report["compiled_file"]
+        # Only the exception and context-manager classes may be shared with the twin.
+        shared = set(report["same_as_core_py"])
+        assert shared <= {"_Error", "_TempModule", "_ModifiedArgv0"}, shared
+
+
+@pytest.mark.skipif(NO_EXTENSIONS, reason="FASTRUNPY_NO_EXTENSIONS is set: no compiled core to select")
+def test_empty_no_extensions_value_does_not_force_pure(impl):
+    report = _probe_child(dict(impl.env, FASTRUNPY_NO_EXTENSIONS=""))
+    assert report["implementation"] == "cython"
+
+
+def test_implementation_module_exposes_contract(impl):
+    missing = [name for name in CONTRACT if not hasattr(impl.module, name)]
+    assert missing == []
+    assert impl.module.__all__ == PUBLIC
+    assert issubclass(impl.module._Error, Exception)
+    info = impl.module.cache_info()
+    assert info._fields == ("hits", "misses", "maxsize", "currsize")
+    assert all(type(value) is int for value in info)
+
+
+def test_both_implementations_expose_same_names(impl):
+    import fastrunpy._core_py as pure
+
+    def contract_names(module):
+        return {name for name in CONTRACT if hasattr(module, name)}
+
+    assert contract_names(impl.module) == contract_names(pure) == set(CONTRACT)
+    if not NO_EXTENSIONS:
+        import fastrunpy._core as compiled
+
+        assert contract_names(compiled) == set(CONTRACT)
+
+
+def test_package_exports(impl):
+    assert fastrunpy.__all__ == PUBLIC
+    assert fastrunpy.IMPLEMENTATION in ("cython", "python")
+    for name in CONTRACT:
+        assert callable(getattr(fastrunpy, name)), name
+    from fastrunpy._version import __version__
+
+    assert isinstance(fastrunpy.__version__, str) and fastrunpy.__version__ == __version__
+    namespace = {}
+    exec(compile("from fastrunpy import *", "<star>", "exec", dont_inherit=True), namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == PUBLIC
+
+
+def _parameters(obj):
+    """(name, kind, default) per parameter: annotations are the twin's own business."""
+    return [(p.name, p.kind, p.default) for p in inspect.signature(obj).parameters.values()]
+
+
+@pytest.mark.parametrize("name", SIGNATURE_NAMES)
+def test_signature_matches_stdlib(impl, name):
+    expected = _parameters(getattr(runpy, name))
+    assert _parameters(getattr(impl.module, name)) == expected
+    assert _parameters(getattr(fastrunpy, name)) == expected
