@@ -10,6 +10,7 @@ are what they were before the first began.  Runs that nest in one thread end
 in order, and then every step is exactly stdlib's.
 """
 
+import builtins
 import os
 import sys
 from collections import OrderedDict
@@ -33,6 +34,7 @@ from ._resolve import _Error as _Error  # re-exported: part of runpy's private A
 __all__ = ["run_module", "run_path"]
 
 ModuleType = type(sys)
+_builtins_dict = vars(builtins)
 
 _ABSENT: Any = object()  # "no such entry" for a saved sys.modules value
 _ARGV0 = object()  # registry key for sys.argv[0]; sys.modules entries are keyed by name
@@ -625,7 +627,11 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
 
 
 def _exec(code: Any, run_globals: Dict[str, Any]) -> None:
-    if isinstance(code, (str, bytes, bytearray)):
+    if isinstance(code, (str, bytes, bytearray)) and isinstance(run_globals, dict):
+        # Compile here rather than let exec() inherit the caller's __future__
+        # flags; exec() adds __builtins__ before compiling, so do that first.
+        if "__builtins__" not in run_globals:
+            run_globals["__builtins__"] = _builtins_dict
         code = _resolve.compile_string(code)
     exec(code, run_globals)
 
