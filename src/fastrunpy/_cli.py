@@ -1,0 +1,505 @@
+"""The ``fastrunpy`` command: start a program exactly as the interpreter would.
+
+``fastrunpy -m MOD args`` must be indistinguishable, to the program, from
+``python -m MOD args``; ``fastrunpy PATH args`` from ``python PATH args``.
+The interpreter's own start-up leaves traces that differ between the two
+(``sys.argv``, ``sys.path[0]``, the ``__main__`` namespace), so before the
+target runs every one of them is put back the way the interpreter would
+have left it for the target, and after a failure the report on stderr is
+the interpreter's, without this module's frames.
+
+``fastrunpy bench ...`` is the timing tool in ``_bench``.
+"""
+
+import os
+import sys
+from types import FrameType, TracebackType
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from ._version import __version__
+
+USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench) [args ...]"
+
+HELP = """\
+{usage}
+
+Run a Python program the way the interpreter does, through fastrunpy.
+
+  fastrunpy -m MOD [args ...]   as `python -m MOD [args ...]`
+  fastrunpy PATH [args ...]     as `python PATH [args ...]`: a script, a .pyc
+                                file, or a directory or zip file holding
+                                __main__.py
+  fastrunpy - [args ...]        as `python - [args ...]`: the program is read
+                                from stdin
+  fastrunpy bench [...]         time stdlib runpy against fastrunpy
+                                (`fastrunpy bench --help`)
+
+Options (only before the target; everything after MOD or PATH is the
+program's own):
+  -h, --help      show this help and exit
+  -V, --version   show the version and the implementation in use, and exit
+  --              the next argument is PATH, even if it is `bench` or starts
+                  with `-`
+
+Interpreter options (-P, -I, -O, -W, -X ...) go to the interpreter:
+`python -P -m fastrunpy script.py`.
+"""
+
+# Keys the interpreter's __main__ namespace holds before any program code
+# runs; anything else in it came from this command's own start-up.
+_BASELINE_KEYS = frozenset(
+    ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
+)
+# Modules whose frames are this command's plumbing, never part of the program.
+_OWN_PREFIX = "fastrunpy."
+
+
+class _Usage(Exception):
+    """A command line this command cannot run (reported in one line, exit 2)."""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns 0 once the program has finished normally; every other outcome
+    leaves by SystemExit, as it would leave the interpreter.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except _Usage as exc:
+        sys.stderr.write(f"fastrunpy: {exc}\n{USAGE}\n")
+        raise SystemExit(2) from None
+
+
+def _dispatch(args: List[str]) -> int:
+    if not args:
+        raise _Usage("a target is required: -m MOD, PATH, - or bench")
+    first = args[0]
+    if first in ("-h", "--help"):
+        sys.stdout.write(HELP.format(usage=USAGE))
+        return 0
+    if first in ("-V", "--version"):
+        sys.stdout.write(_version_line() + "\n")
+        return 0
+    if first == "bench":
+        from . import _bench
+
+        status = _bench.main(args[1:])
+        if status:
+            raise SystemExit(status)
+        return 0
+    if first == "-m":
+        if len(args) < 2:
+            raise _Usage("argument expected for the -m option")
+        return _run_module_target(args[1], args[2:])
+    if first.startswith("-m"):  # the interpreter accepts -mMOD too
+        return _run_module_target(first[2:], args[1:])
+    if first == "--":
+        if len(args) < 2:
+            raise _Usage("a PATH is expected after --")
+        return _run_path_target(args[1], args[2:])
+    if first == "-":
+        return _run_stdin_target(args[1:])
+    if first.startswith("-"):
+        raise _Usage(f"unknown option {first}")
+    return _run_path_target(first, args[1:])
+
+
+def _version_line() -> str:
+    import platform
+
+    from . import IMPLEMENTATION
+
+    return (
+        f"fastrunpy {__version__} ({IMPLEMENTATION} implementation) on "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
+
+
+# --- what the interpreter would have set up ---------------------------------
+
+
+def _program_name() -> str:
+    """The name the interpreter prints in its own error lines: its argv[0]."""
+    orig_argv: Optional[List[str]] = getattr(sys, "orig_argv", None)
+    if orig_argv:
+        return orig_argv[0]
+    try:  # 3.9 keeps no copy of the process's argv; Linux still has it
+        with open("/proc/self/cmdline", "rb") as stream:
+            first = stream.read().split(b"\0", 1)[0]
+        if first:
+            return os.fsdecode(first)
+    except OSError:
+        pass
+    return sys.executable or "python3"
+
+
+def _interpreter_adds_path0() -> bool:
+    """Whether the interpreter put a directory at sys.path[0] before running us.
+
+    -P / PYTHONSAFEPATH (3.11+) and -I stop it for scripts and -m; the same
+    setting must then stop it for the target.
+    """
+    if getattr(sys.flags, "safe_path", False):
+        return False
+    return not sys.flags.isolated
+
+
+def _set_path0(entry: str, always: bool = False) -> None:
+    """Make sys.path[0] what the interpreter would have put there for the target.
+
+    The interpreter inserted an entry for this command itself (unless
+    disabled), so that one is replaced; directories and zip files get their
+    entry even under -P, so then it is inserted.
+    """
+    if _interpreter_adds_path0():
+        if not sys.path:
+            sys.path.insert(0, entry)
+            return
+        ours = sys.path[0]
+        sys.path[0] = entry
+        if ours not in sys.path[1:]:
+            # Finding this command cached a finder for the entry made for
+            # it; the program's own start-up would not have looked there yet.
+            sys.path_importer_cache.pop(ours, None)
+    elif always:
+        sys.path.insert(0, entry)
+
+
+def _abspath(path: str) -> str:
+    # The interpreter joins the working directory and the argument without
+    # normalising ("./a/../b.py" stays as written), so __file__ does too.
+    if os.path.isabs(path):
+        return path
+    return os.getcwd() + os.sep + path
+
+
+def _main_namespace(keep_file: bool) -> Dict[str, Any]:
+    """The real __main__ namespace, as it was before this command's own code ran."""
+    from importlib.machinery import BuiltinImporter
+
+    namespace: Dict[str, Any] = sys.modules["__main__"].__dict__
+    launcher = namespace.get("__file__")
+    if isinstance(launcher, str) and launcher in sys.path_importer_cache:
+        # Started as a console script: the interpreter noted that script as
+        # "not an import path entry"; it would never have seen it.
+        if sys.path_importer_cache[launcher] is None:
+            del sys.path_importer_cache[launcher]
+    keep = _BASELINE_KEYS | {"__file__", "__cached__"} if keep_file else _BASELINE_KEYS
+    for key in [key for key in namespace if key not in keep]:
+        del namespace[key]
+    namespace["__name__"] = "__main__"
+    namespace["__doc__"] = None
+    namespace["__package__"] = None
+    namespace["__loader__"] = BuiltinImporter
+    namespace["__spec__"] = None
+    return namespace
+
+
+def _path_entry_importer(path: str) -> Any:
+    """The importer sys.path would use for ``path``, or None for a plain file.
+
+    The interpreter asks the path hooks itself and records a plain file as
+    None in sys.path_importer_cache; programs can see that, so do the same.
+    """
+    cache = sys.path_importer_cache
+    if path in cache:
+        return cache[path]
+    cache[path] = None
+    for hook in sys.path_hooks:
+        try:
+            importer = hook(path)
+        except ImportError:
+            continue
+        cache[path] = importer
+        return importer
+    return None
+
+
+# --- the three kinds of target ------------------------------------------------
+
+
+def _selected_runner() -> Callable[[str, bool], Dict[str, Any]]:
+    """``_run_module_as_main`` of the implementation ``import fastrunpy`` chose."""
+    import fastrunpy
+
+    # Looked up by name: the package picks its implementation at import time.
+    runner: Callable[[str, bool], Dict[str, Any]] = getattr(fastrunpy, "_run_module_as_main")
+    return runner
+
+
+def _run_module_target(mod_name: str, rest: List[str]) -> int:
+    run_module_as_main = _selected_runner()
+    # While the module is looked up (and its parent packages run), the
+    # interpreter shows '-m' as argv[0]; runpy then replaces it.
+    sys.argv[:] = ["-m"] + rest
+    _set_path0(os.getcwd())
+    _main_namespace(keep_file=False)
+    return _guarded(lambda: run_module_as_main(mod_name, True), through_runpy=True)
+
+
+def _run_path_target(path: str, rest: List[str]) -> int:
+    sys.argv[:] = [path] + rest
+    full_path = _abspath(path)
+    try:
+        importer = _path_entry_importer(full_path)
+    except Exception:
+        sys.stderr.write("Failed checking if argv[0] is an import path entry\n")
+        raise
+    if importer is not None:
+        run_module_as_main = _selected_runner()
+        _set_path0(full_path, always=True)
+        _main_namespace(keep_file=False)
+        return _guarded(lambda: run_module_as_main("__main__", False), through_runpy=True)
+    if _interpreter_adds_path0():
+        _set_path0(os.path.dirname(os.path.realpath(path)))
+    return _run_script(full_path)
+
+
+def _run_stdin_target(rest: List[str]) -> int:
+    sys.argv[:] = ["-"] + rest
+    _set_path0("")
+    namespace = _main_namespace(keep_file=False)
+    namespace["__file__"] = "<stdin>"
+    namespace["__cached__"] = None
+
+    def run() -> None:
+        _exec_source(sys.stdin.buffer.read(), "<stdin>", namespace)
+
+    return _guarded(run, through_runpy=False, namespace=namespace)
+
+
+def _run_script(full_path: str) -> int:
+    sys.audit("cpython.run_file", full_path)
+    try:
+        with open(full_path, "rb") as stream:
+            data = stream.read()
+    except OSError as exc:
+        sys.stderr.write(
+            f"{_program_name()}: can't open file {full_path!r}: [Errno {exc.errno}] {exc.strerror}\n"
+        )
+        raise SystemExit(2) from None
+    namespace = _main_namespace(keep_file=False)
+    namespace["__file__"] = full_path
+    namespace["__cached__"] = None
+    from importlib.machinery import SourceFileLoader, SourcelessFileLoader
+    from importlib.util import MAGIC_NUMBER
+
+    # The interpreter treats a file as bytecode by its name or by the first
+    # half of the magic number, whatever the name.
+    compiled = full_path.endswith(".pyc") or data[:2] == MAGIC_NUMBER[:2]
+    if compiled:
+        namespace["__loader__"] = SourcelessFileLoader("__main__", full_path)
+    else:
+        namespace["__loader__"] = SourceFileLoader("__main__", full_path)
+
+    def run() -> None:
+        if compiled:
+            exec(_bytecode(data), namespace)
+        else:
+            _exec_source(data, full_path, namespace)
+
+    return _guarded(run, through_runpy=False, namespace=namespace)
+
+
+def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
+    rejected: Optional[Exception] = None
+    try:
+        code = compile(data, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        rejected = exc
+    if rejected is None:
+        exec(code, namespace)
+        return
+    # The interpreter parses a script from a C stream, and that parser
+    # reports some errors differently from compile() (where an unclosed
+    # bracket or a missing block ends, NUL bytes): let the interpreter's own
+    # file runner take the same bytes.  Outside the except block, so its
+    # error is not chained to compile()'s.
+    if not _run_file_natively(data, filename, namespace):
+        raise rejected
+
+
+def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) -> bool:
+    """Run ``data`` as ``python FILE`` would (PyRun_FileExFlags); False if this platform cannot."""
+    try:
+        import ctypes
+
+        fmemopen = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p)(
+            ("fmemopen", ctypes.CDLL(None))
+        )
+        run_file = ctypes.PYFUNCTYPE(
+            ctypes.py_object,
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.py_object,
+            ctypes.py_object,
+            ctypes.c_int,
+            ctypes.c_void_p,
+        )(("PyRun_FileExFlags", ctypes.pythonapi))
+    except (ImportError, OSError, AttributeError):
+        return False
+    stream = fmemopen(data, len(data), b"r")
+    if not stream:
+        return False
+    file_input = 257  # Py_file_input, the same in every CPython 3
+    run_file(stream, os.fsencode(filename), file_input, namespace, namespace, 1, None)
+    return True
+
+
+def _bytecode(data: bytes) -> Any:
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+    from types import CodeType
+
+    if data[:4] != MAGIC_NUMBER:
+        raise RuntimeError("Bad magic number in .pyc file")
+    code = marshal.loads(data[16:])  # past magic, flags and two 4-byte fields
+    if not isinstance(code, CodeType):
+        raise RuntimeError("Bad code object in .pyc file")
+    return code
+
+
+# --- failures, reported as the interpreter reports them -----------------------
+
+
+def _guarded(
+    run: Callable[[], object], through_runpy: bool, namespace: Optional[Dict[str, Any]] = None
+) -> int:
+    """Run the target; an uncaught exception is reported like the interpreter's.
+
+    SystemExit passes through untouched: the interpreter handles it exactly
+    as it would for the program.  ``namespace`` is a script's, whose
+    ``__file__`` and ``__cached__`` the interpreter removes once the script
+    is over (but not before a SystemExit's clean-up, so neither do we).
+    """
+    _arm_sigint_exit()
+    failure: Optional[BaseException] = None
+    try:
+        run()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: B902 - the interpreter reports everything
+        failure = exc
+    # Reported outside the except block: the interpreter's hook runs with
+    # no exception being handled, and sys.exc_info() shows that.
+    if failure is not None:
+        try:
+            _report(failure, _launcher_frames() if through_runpy else [])
+        finally:
+            _forget_script(namespace)
+        if isinstance(failure, KeyboardInterrupt):
+            _SIGINT_EXIT[0] = True
+        del failure
+        raise SystemExit(1)
+    _forget_script(namespace)
+    return 0
+
+
+def _forget_script(namespace: Optional[Dict[str, Any]]) -> None:
+    if namespace is not None:
+        namespace.pop("__file__", None)
+        namespace.pop("__cached__", None)
+
+
+def _is_own(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__")
+    return isinstance(name, str) and name.startswith(_OWN_PREFIX)
+
+
+def _launcher_frames() -> List[FrameType]:
+    """The runpy frames of ``python -m fastrunpy``, outermost first.
+
+    ``python -m MOD`` (and ``python DIR``) tracebacks start with the frames
+    of runpy running MOD; the same runpy frames are running fastrunpy, at
+    the same lines, so they stand in for them.  A console script has none.
+    """
+    chain: List[FrameType] = []
+    frame: Optional[FrameType] = sys._getframe()
+    while frame is not None:
+        chain.append(frame)
+        frame = frame.f_back
+    outer: List[FrameType] = []
+    for frame in reversed(chain):
+        if frame.f_globals.get("__name__") != "runpy":
+            break
+        outer.append(frame)
+    return outer
+
+
+def _program_traceback(tb: Optional[TracebackType], outer: List[FrameType]) -> Optional[TracebackType]:
+    while tb is not None and _is_own(tb.tb_frame):
+        tb = tb.tb_next
+    for frame in reversed(outer):
+        tb = TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
+    return tb
+
+
+def _report(exc: BaseException, outer: List[FrameType]) -> None:
+    """What the interpreter does with an uncaught exception (PyErr_Print)."""
+    tb = _program_traceback(exc.__traceback__, outer)
+    exc.__traceback__ = tb
+    exc_type = type(exc)
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            pass
+    sys.last_type, sys.last_value, sys.last_traceback = exc_type, exc, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = exc
+    hook = getattr(sys, "excepthook", None)
+    sys.audit("sys.excepthook", hook, exc_type, exc, tb)
+    if hook is None:
+        sys.stderr.write("sys.excepthook is missing\n")
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    hook_failure: Optional[BaseException] = None
+    try:
+        hook(exc_type, exc, tb)
+    except SystemExit:
+        raise
+    except BaseException as hook_exc:  # noqa: B902
+        hook_failure = hook_exc
+    if hook_failure is not None:
+        hook_tb = hook_failure.__traceback__
+        hook_tb = hook_tb.tb_next if hook_tb is not None else None  # our call of the hook
+        hook_failure.__traceback__ = hook_tb  # what the display shows, whatever tb it is given
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        sys.stderr.write("Error in sys.excepthook:\n")
+        sys.__excepthook__(type(hook_failure), hook_failure, hook_tb)
+        sys.stderr.write("\nOriginal exception was:\n")
+        sys.__excepthook__(exc_type, exc, tb)
+
+
+# An uncaught KeyboardInterrupt ends the interpreter by SIGINT once it has
+# finished shutting down, so the parent sees "killed by SIGINT".  An exit
+# handler registered before the program's own runs after all of them.
+_SIGINT_EXIT = [False]
+
+
+def _arm_sigint_exit() -> None:
+    import atexit
+
+    atexit.register(_exit_by_sigint)
+
+
+def _exit_by_sigint() -> None:
+    if not _SIGINT_EXIT[0]:
+        return
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
