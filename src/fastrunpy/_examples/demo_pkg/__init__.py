@@ -1,0 +1,1 @@
+"""A small package: ``python -m fastrunpy -m fastrunpy._examples.demo_pkg``."""
