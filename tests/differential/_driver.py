@@ -237,7 +237,11 @@ def _do_action(step):
     elif op == "sys_path_append":
         sys.path.append(probe.path(arg))
     elif op == "import":
-        importlib.import_module(arg)
+        # Generated modules may fail on import; how they fail is itself compared.
+        try:
+            importlib.import_module(arg)
+        except (Exception, SystemExit) as exc:
+            return {"step": "op:import", "raised": probe.type_name(type(exc))}
     elif op == "forget":
         for name in [n for n in sys.modules if n == arg or n.startswith(arg + ".")]:
             del sys.modules[name]
