@@ -321,6 +321,18 @@ def test_module_lookup_errors(impl, tree: Path, args: List[str]) -> None:
     assert status == 1
 
 
+def test_parent_package_runs_before_argv_is_set(impl, tmp_path: Path) -> None:
+    # While -m looks the module up, argv[0] is '-m' and __main__ has no __file__.
+    _write(
+        tmp_path / "p" / "__init__.py",
+        "import sys\nprint('init', sys.argv, sorted(vars(sys.modules['__main__'])), __name__)\n",
+    )
+    _write(tmp_path / "p" / "m.py", "import sys\nprint('module', sys.argv[1:])\n")
+    status, out, _ = assert_same(impl, ["-m", "p.m", "x"], tmp_path)
+    assert status == 0
+    assert out.startswith("init ['-m', 'x']")
+
+
 def test_package_without_main(impl, tmp_path: Path) -> None:
     _write(tmp_path / "bare" / "__init__.py", "")
     status, _, err = assert_same(impl, ["-m", "bare"], tmp_path)
