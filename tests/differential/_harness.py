@@ -201,18 +201,29 @@ def _prepare(root: str, module: str, impl_name: str, files: Dict[str, Any],
     return scenario_file, os.path.join(root, "observed.json")
 
 
+SIDES = ("runpy", "fastrunpy")
+
+
 def observe_both(impl: Any, files: Dict[str, Any], steps: Sequence[Dict[str, Any]],
-                 argv: Optional[List[str]] = None) -> Tuple[Any, Any]:
-    """(stdlib observations, fastrunpy observations), each from its own fresh interpreter."""
+                 argv: Optional[List[str]] = None, sides: Sequence[str] = SIDES,
+                 private_files: Optional[Dict[str, str]] = None) -> Tuple[Any, Any]:
+    """(stdlib observations, fastrunpy observations), each from its own fresh interpreter.
+
+    ``sides`` and ``private_files`` (modules importable by the driver) exist
+    for the harness's own tests, which swap in deliberately wrong runpys.
+    """
     env = child_env(impl)
     preimport = preimports(env)
     roots = []
     procs = []
     try:
-        for module in ("runpy", "fastrunpy"):
+        for module in sides:
             root = os.path.realpath(tempfile.mkdtemp(prefix="fastrunpy-diff-"))
             roots.append(root)
             scenario_file, output_file = _prepare(root, module, impl.name, files, steps, argv, preimport)
+            for name, source in (private_files or {}).items():
+                with open(os.path.join(root, "_probe", name), "w", encoding="utf-8") as stream:
+                    stream.write(source)
             proc = subprocess.Popen(
                 [sys.executable, os.path.join(root, "_probe", "main.py"), scenario_file, output_file],
                 cwd=os.path.join(root, "tree"), env=env, stdin=subprocess.DEVNULL,
@@ -252,9 +263,9 @@ def check_expectations(steps: Sequence[Dict[str, Any]], observed: Sequence[Dict[
 
 
 def assert_same(impl: Any, files: Dict[str, Any], steps: Sequence[Dict[str, Any]],
-                argv: Optional[List[str]] = None) -> Any:
+                argv: Optional[List[str]] = None, **options: Any) -> Any:
     """Play the scenario on both sides; fail with a diff unless every observation agrees."""
-    stdlib, fast = observe_both(impl, files, steps, argv)
+    stdlib, fast = observe_both(impl, files, steps, argv, **options)
     check_expectations(steps, stdlib)
     if stdlib != fast:
         left = json.dumps(stdlib, indent=1, sort_keys=True).splitlines()

@@ -33,8 +33,10 @@ def path(rel=""):
 
 
 def _roots():
-    # Longest first so a realpath that extends ROOT is not half-replaced.
     roots = {ROOT, os.path.realpath(ROOT)}
+    # Error messages quote paths with repr(), which doubles Windows backslashes.
+    roots |= {repr(r)[1:-1] for r in roots}
+    # Longest first so a realpath that extends ROOT is not half-replaced.
     return sorted((r for r in roots if r), key=len, reverse=True)
 
 
