@@ -1,0 +1,305 @@
+"""Runs from several threads at once leave sys as they found it, and never deadlock.
+
+stdlib runpy saves sys.argv[0] and sys.modules[name] on entry and puts the
+saved value back on exit.  When runs in two threads overlap and end out of
+order, the one ending last restores a value the other had put there, so
+stdlib leaves a run's temporary module or argv[0] behind.  fastrunpy promises
+more: once every run has ended, sys is what it was before the first began.
+That is asserted here for fastrunpy only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Any, Dict, List
+
+import pytest
+
+THREADS = 8
+RUNS_PER_THREAD = 60
+JOIN_TIMEOUT_S = 60.0  # far beyond any normal run: only a deadlock gets there
+
+WORK = "total = 0\nfor i in range(300):\n    total += i\nx = 1\nname = __name__\n"
+
+
+@pytest.fixture
+def targets(impl: Any, tmp_path: Any) -> Any:
+    root = str(tmp_path)
+    files = {f"thrmod{i}.py": WORK for i in range(THREADS)}
+    files["script.py"] = WORK
+    for name, text in files.items():
+        with open(os.path.join(root, name), "w", encoding="utf-8") as stream:
+            stream.write(text)
+        then = time.time() - 60  # settled: later runs are served from the cache
+        os.utime(os.path.join(root, name), (then, then))
+    saved_meta_path = list(sys.meta_path)
+    # Without pytest's import hook the module runs are cached, so cache hits
+    # race with misses too.
+    sys.meta_path[:] = [
+        f for f in saved_meta_path if type(f).__module__ != "_pytest.assertion.rewrite"
+    ]
+    sys.path.insert(0, root)
+    impl.module.cache_clear()
+    try:
+        yield root
+    finally:
+        sys.path.remove(root)
+        sys.meta_path[:] = saved_meta_path
+        impl.module.cache_clear()
+
+
+@pytest.fixture
+def busy_switching() -> Any:
+    """Switch threads as often as the interpreter allows, to make runs overlap."""
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(saved)
+
+
+def _sys_snapshot() -> Any:
+    return list(sys.argv), {name: id(module) for name, module in sys.modules.items()}
+
+
+def _join_all(threads: List[threading.Thread]) -> None:
+    deadline = time.monotonic() + JOIN_TIMEOUT_S
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    assert not stuck, f"threads still running (deadlock?): {stuck}"
+
+
+def test_concurrent_runs_leave_sys_as_it_was(impl: Any, targets: str, busy_switching: Any) -> None:
+    fast = impl.module
+    script = os.path.join(targets, "script.py")
+    # Each thread runs its own module: while a run with alter_sys=True is on,
+    # its placeholder module is in sys.modules for every thread to find, and
+    # a lookup of that name from another thread fails (in stdlib too).  The
+    # names the runs share are __main__, <run_path> and a common run_name.
+    for name in [f"thrmod{i}" for i in range(THREADS)]:
+        fast.run_module(name, alter_sys=True)  # first-use imports happen here, not below
+    fast.run_path(script)
+    main_before = sys.modules["__main__"]
+    argv_object = sys.argv
+    argv_before, modules_before = _sys_snapshot()
+    start = threading.Barrier(THREADS)
+    errors: List[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            start.wait(JOIN_TIMEOUT_S)
+            own = f"thrmod{index}"
+            for run in range(RUNS_PER_THREAD):
+                kind = (index + run) % 5
+                if kind == 0:
+                    result = fast.run_module(own, alter_sys=True)
+                    expected = own
+                elif kind == 1:
+                    result = fast.run_path(script)
+                    expected = "<run_path>"
+                elif kind == 2:
+                    result = fast.run_path(script, run_name="__main__")
+                    expected = "__main__"
+                elif kind == 3:
+                    result = fast.run_module(own, run_name="__main__", alter_sys=True)
+                    expected = "__main__"
+                else:
+                    result = fast.run_module(own, run_name="thrshared", alter_sys=True)
+                    expected = "thrshared"
+                assert (result["x"], result["name"], result["total"]) == (1, expected, 44850)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,), name=f"runner-{i}", daemon=True) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    _join_all(threads)
+    assert not errors, errors
+    assert sys.modules["__main__"] is main_before
+    assert sys.argv is argv_object
+    argv_after, modules_after = _sys_snapshot()
+    assert argv_after == argv_before
+    changed = {k for k in set(modules_before) | set(modules_after) if modules_before.get(k) != modules_after.get(k)}
+    assert not changed
+    assert impl.module.cache_info().hits > 0  # the runs raced on the cache, not around it
+
+
+def _in_worker(call: Any) -> Any:
+    """Run ``call`` in a fresh thread; fail, instead of hanging, if it never ends."""
+    box: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = call()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="outer-run", daemon=True)
+    thread.start()
+    _join_all([thread])
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+NESTED = """
+import sys
+outer_argv0 = sys.argv[0]
+inner = runner.run_path(inner_path, run_name="__main__")
+inner_module = runner.run_module("thrmod0", alter_sys=True)
+after_argv0 = sys.argv[0]
+main_is_mine = sys.modules["__main__"].__dict__ is globals()
+"""
+
+
+def test_nested_runs_in_one_thread(impl: Any, targets: str) -> None:
+    fast = impl.module
+    outer = os.path.join(targets, "outer.py")
+    with open(outer, "w", encoding="utf-8") as stream:
+        stream.write(NESTED)
+    before = _sys_snapshot()
+    main_before = sys.modules["__main__"]
+    seed = {"runner": fast, "inner_path": os.path.join(targets, "script.py")}
+    for _ in range(3):  # again once the targets are cached
+        result = _in_worker(lambda: fast.run_path(outer, init_globals=seed, run_name="__main__"))
+        assert result["inner"]["name"] == "__main__"
+        assert result["inner_module"]["name"] == "thrmod0"
+        assert result["outer_argv0"] == result["after_argv0"] == outer
+        assert result["main_is_mine"] is True
+        assert sys.modules["__main__"] is main_before
+        assert _sys_snapshot() == before
+
+
+FROM_THREAD = """
+import sys
+import threading
+
+box = {}
+
+
+def work():
+    try:
+        box["inner"] = runner.run_path(inner_path, run_name="__main__")
+    except BaseException as exc:
+        box["error"] = repr(exc)
+
+
+thread = threading.Thread(target=work, daemon=True)
+thread.start()
+thread.join(timeout)
+alive = thread.is_alive()
+inner = box.get("inner", {}).get("name")
+error = box.get("error")
+argv0_after = sys.argv[0]
+"""
+
+
+@pytest.mark.parametrize("how", ["run_path", "run_module"])
+def test_run_from_a_thread_started_by_a_running_script(impl: Any, targets: str, how: str) -> None:
+    fast = impl.module
+    with open(os.path.join(targets, "spawner.py"), "w", encoding="utf-8") as stream:
+        stream.write(FROM_THREAD)
+    seed = {"runner": fast, "inner_path": os.path.join(targets, "script.py"), "timeout": JOIN_TIMEOUT_S}
+    before = _sys_snapshot()
+    for _ in range(3):
+        if how == "run_path":
+            call = lambda: fast.run_path(os.path.join(targets, "spawner.py"), init_globals=seed)  # noqa: E731
+        else:
+            call = lambda: fast.run_module("spawner", init_globals=seed, alter_sys=True)  # noqa: E731
+        result = _in_worker(call)
+        assert result["alive"] is False, "the inner run never finished"
+        assert result["error"] is None
+        assert result["inner"] == "__main__"
+        assert result["argv0_after"] == os.path.join(targets, "spawner.py")
+        assert _sys_snapshot() == before
+
+
+WAITING = """
+import sys
+started.set()
+release.wait(timeout)
+main_is_mine = sys.modules["__main__"].__dict__ is globals()
+argv0 = sys.argv[0]
+"""
+
+OUTLIVING = """
+import threading
+
+
+def work():
+    box["inner"] = runner.run_path(inner_path, init_globals=inner_globals, run_name="__main__")
+
+
+thread = threading.Thread(target=work, daemon=True)
+thread.start()
+box["thread"] = thread
+inner_globals["started"].wait(timeout)
+"""
+
+
+def _write(root: str, name: str, text: str) -> str:
+    path = os.path.join(root, name)
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return path
+
+
+def test_runs_ending_out_of_order_restore_sys(impl: Any, targets: str) -> None:
+    """A starts, B starts, A ends, B ends: B keeps its view until it ends itself."""
+    fast = impl.module
+    waiting = _write(targets, "waiting.py", WAITING)
+    before = _sys_snapshot()
+    main_before = sys.modules["__main__"]
+    runs = []
+    for _ in range(2):
+        events = {"started": threading.Event(), "release": threading.Event(), "timeout": JOIN_TIMEOUT_S}
+        box: Dict[str, Any] = {}
+
+        def run(events: Dict[str, Any] = events, box: Dict[str, Any] = box) -> None:
+            box["result"] = fast.run_path(waiting, init_globals=events, run_name="__main__")
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        assert events["started"].wait(JOIN_TIMEOUT_S)
+        runs.append((thread, events, box))
+    (first, first_events, first_box), (second, second_events, second_box) = runs
+    first_events["release"].set()
+    _join_all([first])
+    # B is still running: its module and argv[0] must still be in place.
+    assert sys.modules["__main__"] is not main_before
+    assert sys.argv[0] == waiting
+    second_events["release"].set()
+    _join_all([second])
+    # A woke while B was the newest run: __main__ was B's, as with nested runs.
+    assert first_box["result"]["main_is_mine"] is False
+    assert second_box["result"]["main_is_mine"] is True
+    assert first_box["result"]["argv0"] == second_box["result"]["argv0"] == waiting
+    assert sys.modules["__main__"] is main_before
+    assert _sys_snapshot() == before
+
+
+def test_run_started_by_a_script_outlives_it(impl: Any, targets: str) -> None:
+    fast = impl.module
+    waiting = _write(targets, "waiting.py", WAITING)
+    spawner = _write(targets, "outliving.py", OUTLIVING)
+    before = _sys_snapshot()
+    main_before = sys.modules["__main__"]
+    inner_globals = {"started": threading.Event(), "release": threading.Event(), "timeout": JOIN_TIMEOUT_S}
+    box: Dict[str, Any] = {}
+    seed = {"runner": fast, "inner_path": waiting, "inner_globals": inner_globals,
+            "box": box, "timeout": JOIN_TIMEOUT_S}
+    _in_worker(lambda: fast.run_module("outliving", init_globals=seed, run_name="__main__", alter_sys=True))
+    assert os.path.exists(spawner)
+    # The script has returned; the run it started has not.
+    assert sys.modules["__main__"] is not main_before
+    assert sys.argv[0] == waiting
+    inner_globals["release"].set()
+    _join_all([box["thread"]])
+    assert box["inner"]["main_is_mine"] is True
+    assert sys.modules["__main__"] is main_before
+    assert _sys_snapshot() == before
