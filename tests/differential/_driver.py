@@ -99,8 +99,8 @@ def _sys_delta(before, after):
         "meta_path_same": after["meta_path"] == before["meta_path"],
         "meta_path": [probe.type_name(type(f)) if not isinstance(f, type) else f.__qualname__
                       for f in after["meta_path"]],
-        "files_added": sorted(after["files"] - before["files"]),
-        "files_removed": sorted(before["files"] - after["files"]),
+        "files_added": sorted(probe.text(f) for f in after["files"] - before["files"]),
+        "files_removed": sorted(probe.text(f) for f in before["files"] - after["files"]),
     }
 
 
@@ -261,6 +261,10 @@ def _do_action(step):
         importlib.invalidate_caches()
     elif op == "dont_write_bytecode":
         sys.dont_write_bytecode = bool(arg)
+    elif op == "exec":
+        # Setup a scenario cannot express as files: custom finders, path hooks, symlinks.
+        namespace = {"__name__": "_diffsetup", "TREE": probe.TREE, "probe": probe}
+        exec(compile(arg, "<setup>", "exec", dont_inherit=True), namespace)
     elif op == "cache_clear":
         if hasattr(probe.runpy, "cache_clear"):  # stdlib has no cache: nothing to clear
             probe.runpy.cache_clear()

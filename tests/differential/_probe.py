@@ -36,6 +36,8 @@ def _roots():
     roots = {ROOT, os.path.realpath(ROOT)}
     # Error messages quote paths with repr(), which doubles Windows backslashes.
     roots |= {repr(r)[1:-1] for r in roots}
+    # sys.pycache_prefix mirrors absolute source paths below itself, minus the root separator.
+    roots |= {r.lstrip("/") for r in roots}
     # Longest first so a realpath that extends ROOT is not half-replaced.
     return sorted((r for r in roots if r), key=len, reverse=True)
 
