@@ -24,20 +24,20 @@ def _want_extensions() -> bool:
 
 if TYPE_CHECKING:
     from ._core_py import (
-        CacheInfo,
-        _Error,
-        _get_main_module_details,
-        _get_module_details,
-        _ModifiedArgv0,
-        _run_code,
-        _run_module_as_main,
-        _run_module_code,
-        _TempModule,
-        cache_clear,
-        cache_configure,
-        cache_info,
-        run_module,
-        run_path,
+        CacheInfo as CacheInfo,
+        _Error as _Error,
+        _get_main_module_details as _get_main_module_details,
+        _get_module_details as _get_module_details,
+        _ModifiedArgv0 as _ModifiedArgv0,
+        _run_code as _run_code,
+        _run_module_as_main as _run_module_as_main,
+        _run_module_code as _run_module_code,
+        _TempModule as _TempModule,
+        cache_clear as cache_clear,
+        cache_configure as cache_configure,
+        cache_info as cache_info,
+        run_module as run_module,
+        run_path as run_path,
     )
 
     IMPLEMENTATION: str

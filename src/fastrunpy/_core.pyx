@@ -45,25 +45,47 @@ cdef extern from *:
     int fastrunpy_stat(const char *path, long long out[5])
 
 
+cdef inline bytes _encoded_path(path):
+    """The path for a C stat() call, or None where os.stat() must decide."""
+    cdef bytes encoded
+    if type(path) is not str:
+        return None
+    try:
+        encoded = os.fsencode(path)
+    except UnicodeError:
+        return None
+    if b"\0" in encoded:
+        return None
+    return encoded
+
+
 _os_signature = _signature
+_os_directory_mtime = _directory_mtime
 
 
 def _signature(path):
     """Same tuple as the twin's _signature, without building an os.stat_result."""
     cdef long long out[5]
-    cdef bytes encoded
-    cdef int status
-    if type(path) is not str:
+    cdef bytes encoded = _encoded_path(path)
+    if encoded is None:
         return _os_signature(path)
-    try:
-        encoded = os.fsencode(path)
-    except UnicodeError:
-        return _os_signature(path)
-    if b"\0" in encoded:
-        return None  # os.stat() rejects it too
     status = fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
     if status == -2:
         return _os_signature(path)
     if status != 0:
         return None
     return (out[0], out[1], out[2], out[3], out[4])
+
+
+def _directory_mtime(path):
+    """st_mtime as os.stat() computes it (seconds + ns * 1e-9, in double precision)."""
+    cdef long long out[5]
+    cdef bytes encoded = _encoded_path(path)
+    if encoded is None:
+        return _os_directory_mtime(path)
+    status = fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
+    if status == -2:
+        return _os_directory_mtime(path)
+    if status != 0:
+        return None
+    return <double>(out[3] // 1000000000) + <double>(out[3] % 1000000000) * 1e-9

@@ -483,6 +483,14 @@ def _finder_directory(finder: Any) -> Any:
     return finder.path or os.getcwd()
 
 
+def _directory_mtime(path: str) -> Optional[float]:
+    """st_mtime as FileFinder compares it, or None if the stat fails."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return None
+
+
 def _module_hit(mod_name: str) -> Any:
     found = _search_path(mod_name)
     if found is None:
@@ -503,7 +511,7 @@ def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
         return False
     if tuple(sys.meta_path) != entry.meta_path or _environment() != entry.environment:
         return False
-    for raw, finder, listed_mtime, mtime_ns in entry.probes:
+    for raw, finder, listed_mtime in entry.probes:
         probe = _probe_entry(raw)
         if probe is None or probe[1] is not finder:
             return False
@@ -513,8 +521,7 @@ def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
         # importlib.invalidate_caches(); either way the answer may change.
         if finder._path_mtime != listed_mtime:
             return False
-        signature = _signature(_finder_directory(finder))
-        if signature is None or signature[3] != mtime_ns:
+        if _directory_mtime(_finder_directory(finder)) != listed_mtime:
             return False
     mode = _validation
     if mode == "unchecked":
@@ -531,43 +538,47 @@ def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
     return True
 
 
-def _record_module(mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int) -> Any:
+def _worth_recording(mod_name: str, spec: Any) -> bool:
+    return (
+        mod_name not in sys.modules
+        and type(spec) is ModuleSpec
+        and type(spec.loader) in _CACHEABLE_LOADERS
+        and type(spec.origin) is str
+    )
+
+
+def _record_module(
+    mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int, source_signature: Any
+) -> Any:
     """A cache entry for a module found by the path finder, or None if its answer is not predictable."""
-    if mod_name in sys.modules or type(spec) is not ModuleSpec:
-        return None
-    if type(spec.loader) not in _CACHEABLE_LOADERS or type(spec.origin) is not str:
+    if not _worth_recording(mod_name, spec):
         return None
     meta_path = tuple(sys.meta_path)
     if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
         return None
     directory = os.path.dirname(spec.origin)
-    probes: List[Tuple[Any, Any, Any, Any]] = []
+    probes: List[Tuple[Any, Any, Any]] = []
     for index, raw in enumerate(path):
         probe = _probe_entry(raw)
         if probe is None or probe[1] is _MISSING:
             return None
         finder = probe[1]
         if finder is None:
-            probes.append((raw, None, None, None))
+            probes.append((raw, None, None))
             continue
         if type(finder) is not FileFinder:
             return None  # zipimport and custom finders: resolve afresh
-        listed_mtime = finder._path_mtime  # type: ignore[attr-defined]
-        try:
-            st = os.stat(_finder_directory(finder))
-        except (OSError, ValueError):
-            return None
-        if st.st_mtime != listed_mtime:
-            return None  # its listing is already stale; the next run re-lists and records
-        probes.append((raw, finder, listed_mtime, st.st_mtime_ns))
+        # The mtime its listing was taken at: a hit needs the directory to still have it.
+        probes.append((raw, finder, finder._path_mtime))  # type: ignore[attr-defined]
         if finder.path == directory:
             break
     else:
         return None
-    source_signature = _signature(spec.origin)
-    if source_signature is None:
-        return None
-    bytecode = spec.cached if type(spec.loader) is SourceFileLoader else None
+    # Reading .cached fills the spec's lazily computed value before the
+    # template is copied, so hits do not recompute it; it depends only on
+    # the origin and on sys.pycache_prefix, which every hit re-checks.
+    cached = spec.cached
+    bytecode = cached if type(spec.loader) is SourceFileLoader else None
     content_hash = None
     if _validation == "checked-hash":
         data = _read_bytes(spec.origin)
@@ -617,10 +628,13 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     spec = _resolve.find_spec(mod_name, error)
     if spec.submodule_search_locations is not None:
         return spec, None  # packages run their __main__, which is cached itself
+    # Stat the source before the loader reads it: an edit in between then
+    # shows as a changed signature on the next run instead of going unseen.
+    source_signature = _signature(spec.origin) if _worth_recording(mod_name, spec) else None
     code = _resolve.code_from_loader(mod_name, spec, error)
-    found = _search_path(mod_name)
+    found = _search_path(mod_name) if source_signature is not None else None
     if found is not None:
-        entry = _record_module(mod_name, spec, code, found[0], found[1], read_at)
+        entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature)
         if entry is not None:
             _cache_put(_module_key(mod_name, found[1]), entry)
     return spec, code
