@@ -45,18 +45,18 @@ cdef extern from *:
     int fastrunpy_stat(const char *path, long long out[5])
 
 
-cdef inline bytes _encoded_path(path):
-    """The path for a C stat() call, or None where os.stat() must decide."""
+cdef int _stat_into(path, long long out[5]) except -3:
+    """fastrunpy_stat() on a str path; -2 where os.stat() must decide instead."""
     cdef bytes encoded
     if type(path) is not str:
-        return None
+        return -2
     try:
         encoded = os.fsencode(path)
     except UnicodeError:
-        return None
+        return -2
     if b"\0" in encoded:
-        return None
-    return encoded
+        return -2
+    return fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
 
 
 _os_signature = _signature
@@ -66,10 +66,7 @@ _os_directory_mtime = _directory_mtime
 def _signature(path):
     """Same tuple as the twin's _signature, without building an os.stat_result."""
     cdef long long out[5]
-    cdef bytes encoded = _encoded_path(path)
-    if encoded is None:
-        return _os_signature(path)
-    status = fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
+    status = _stat_into(path, out)
     if status == -2:
         return _os_signature(path)
     if status != 0:
@@ -80,10 +77,7 @@ def _signature(path):
 def _directory_mtime(path):
     """st_mtime as os.stat() computes it (seconds + ns * 1e-9, in double precision)."""
     cdef long long out[5]
-    cdef bytes encoded = _encoded_path(path)
-    if encoded is None:
-        return _os_directory_mtime(path)
-    status = fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
+    status = _stat_into(path, out)
     if status == -2:
         return _os_directory_mtime(path)
     if status != 0:
