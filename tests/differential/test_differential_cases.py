@@ -166,9 +166,15 @@ def test_directory_with_main(impl):
     assert_same(impl, files, [
         call("run_path", path("app")),
         call("run_path", path("app"), run_name="__main__"),
-        call("run_path", path("app") , fresh_dict(extra=1, __name__="ignored"), "pkg.run"),
+        call("run_path", path("app"), fresh_dict(extra=1, __name__="ignored"), "pkg.run"),
         op("settle"),
         call("run_path", path("app")),
+        call("run_path", "app"),
+        call("run_path", "app/"),
+        call("run_path", path("app/")),
+        op("chdir", "app"),
+        call("run_path", "."),
+        call("run_path", "__main__.py"),
     ])
 
 
