@@ -347,6 +347,31 @@ def test_module_source_replaced_by_sourceless_bytecode(sandbox: Sandbox) -> None
     assert result[1]["loader"] == "SourcelessFileLoader"
 
 
+@pytest.mark.parametrize("kind", ["directory", "zip"])
+def test_main_of_a_directory_or_zip_edited(sandbox: Sandbox, kind: str) -> None:
+    if kind == "directory":
+        target = sandbox.mkdir("app")
+        main = sandbox.write("app/__main__.py", "x = 1\n")
+    else:
+        target = sandbox.path("app.zip")
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.writestr("__main__.py", "x = 1\n")
+    for _ in range(2):
+        assert value(sandbox.both(run_script(target))) == 1
+    if kind == "directory":
+        keep_stat_write(main, "x = 2\n")
+        sandbox.both(run_script(target))
+        sandbox.write("app/__main__.py", "x = 33\n", age=AGE_S / 2)
+    else:
+        replacement = sandbox.path("new.zip")
+        with zipfile.ZipFile(replacement, "w") as archive:
+            archive.writestr("__main__.py", "x = 33\n")
+            archive.writestr("other.py", "")
+        os.replace(replacement, target)
+    sandbox.both(run_script(target))
+    sandbox.both(run_script(target))
+
+
 # --- which file a module name finds ------------------------------------------
 
 
