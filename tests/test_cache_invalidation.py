@@ -398,6 +398,44 @@ def test_shadowing_module_earlier_on_sys_path(sandbox: Sandbox, notice: str) -> 
     sandbox.both(run_mod("frmod"))
 
 
+def test_module_becomes_a_package(sandbox: Sandbox) -> None:
+    sandbox.on_path("lib")
+    module = sandbox.write("lib/frmod.py", "x = 'module'\n")
+    sandbox.prime(run_mod("frmod"))
+    os.remove(module)
+    sandbox.write("lib/frmod/__init__.py", "")
+    sandbox.write("lib/frmod/__main__.py", "x = 'package main'\n")
+    assert value(sandbox.both(run_mod("frmod"))) == "package main"
+
+
+def test_parent_package_path_changed(sandbox: Sandbox) -> None:
+    _package_tree(sandbox)
+    sandbox.write("extra/sub/leaf.py", "x = 'extra leaf'\n")
+    sandbox.write("extra/sub/__init__.py", "")
+    sandbox.prime(run_mod("frpkg.sub.leaf"))
+    package = importlib.import_module("frpkg")
+    package.__path__.insert(0, sandbox.path("extra"))
+    # frpkg.sub is already imported from lib: the leaf is still looked up there.
+    sandbox.both(run_mod("frpkg.sub.leaf"))
+    sub = importlib.import_module("frpkg.sub")
+    sub.__path__.insert(0, sandbox.path("extra", "sub"))
+    assert value(sandbox.both(run_mod("frpkg.sub.leaf"))) == "extra leaf"
+    sub.__path__.pop(0)
+    assert value(sandbox.both(run_mod("frpkg.sub.leaf"))) == "leaf"
+
+
+def test_symlinked_script_retargeted(sandbox: Sandbox) -> None:
+    one = sandbox.write("one.py", "x = 1\n")
+    two = sandbox.write("two.py", "x = 2\n")
+    link = sandbox.path("link.py")
+    os.symlink(one, link)
+    sandbox.prime(run_script(link))
+    replacement = sandbox.path("link.new")
+    os.symlink(two, replacement)
+    os.replace(replacement, link)
+    assert value(sandbox.both(run_script(link))) == 2
+
+
 def test_sys_path_insert_remove_reorder(sandbox: Sandbox) -> None:
     first = sandbox.on_path("first")
     sandbox.write("first/frmod.py", "x = 'first'\n")
