@@ -25,10 +25,9 @@ import runpy
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
