@@ -76,11 +76,15 @@ def _settled_memory() -> int:
 
 
 def _peak_growth(fast: Any, scripts: List[str]) -> int:
-    """How far above its starting point memory peaks while running ``scripts`` once each."""
+    """How far above its starting point memory peaks while running ``scripts`` twice each.
+
+    Twice, because the cache records a script on its second miss.
+    """
     start = _settled_memory()
     tracemalloc.reset_peak()
     for script in scripts:
-        assert fast.run_path(script)["x"] == 1
+        for _ in range(2):
+            assert fast.run_path(script)["x"] == 1
         assert fast.cache_info().currsize <= MAXSIZE
     return tracemalloc.get_traced_memory()[1] - start
 

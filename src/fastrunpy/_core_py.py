@@ -203,6 +203,10 @@ _MISSING: Any = object()
 # Guards the entries and counters; held only around dict operations on our own keys.
 _cache_lock = Lock()
 _entries: "OrderedDict[Any, Any]" = OrderedDict()
+# Keys missed once.  An entry is recorded only on a target's second miss, so
+# a target run once (the common case for one-off scripts) pays nothing for
+# recording and takes no room among the entries.
+_seen_once: "OrderedDict[Any, None]" = OrderedDict()
 _hits = 0
 _misses = 0
 _maxsize = DEFAULT_MAXSIZE
@@ -220,6 +224,7 @@ def cache_clear() -> None:
     global _hits, _misses
     with _cache_lock:
         _entries.clear()
+        _seen_once.clear()
         _hits = _misses = 0
 
 
@@ -242,6 +247,8 @@ def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] 
             _maxsize = maxsize
             while len(_entries) > _maxsize:
                 _entries.popitem(last=False)
+            while len(_seen_once) > _maxsize:
+                _seen_once.popitem(last=False)
 
 
 def _cache_get(key: Any) -> Any:
@@ -265,6 +272,18 @@ def _cache_reject(key: Any, entry: Any) -> None:
         _misses += 1
         if _entries.get(key) is entry:
             del _entries[key]
+
+
+def _second_miss(key: Any) -> bool:
+    """True when key was missed before; otherwise remember this first miss."""
+    with _cache_lock:
+        if key in _seen_once:
+            del _seen_once[key]
+            return True
+        _seen_once[key] = None
+        while len(_seen_once) > _maxsize:
+            _seen_once.popitem(last=False)
+        return False
 
 
 def _cache_put(key: Any, entry: Any) -> None:
@@ -395,7 +414,7 @@ def _script_still_valid(entry: Any) -> bool:
 
 def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
     """Load a script's code as runpy does, recording it for later runs when possible."""
-    if key is None or not _maxsize:
+    if key is None or not _maxsize or not _second_miss(key):
         return _resolve.code_from_file(path_name, run_name)
     full_path = os.path.abspath(os.fsdecode(path_name))
     signature = _signature(full_path)
@@ -439,9 +458,24 @@ class _ModuleEntry(object):
         "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled",
     )
 
-    def __init__(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            setattr(self, name, value)
+    def __init__(
+        self, spec: Any, code: Any, parent: Any, prefix: List[Any], probes: Tuple[Any, ...],
+        meta_path: Tuple[Any, ...], environment: Any, source: str, source_signature: Any,
+        bytecode: Optional[str], bytecode_signature: Any, content_hash: Optional[bytes], settled: bool,
+    ) -> None:
+        self.spec = spec
+        self.code = code
+        self.parent = parent
+        self.prefix = prefix
+        self.probes = probes
+        self.meta_path = meta_path
+        self.environment = environment
+        self.source = source
+        self.source_signature = source_signature
+        self.bytecode = bytecode
+        self.bytecode_signature = bytecode_signature
+        self.content_hash = content_hash
+        self.settled = settled
 
 
 def _environment() -> Any:
@@ -624,6 +658,9 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     hit = _module_hit(mod_name)
     if hit is not None:
         return hit
+    found = _search_path(mod_name)
+    if found is None or not _second_miss(_module_key(mod_name, found[1])):
+        return _resolve.plain_lookup(mod_name, error)
     read_at = time_ns()
     spec = _resolve.find_spec(mod_name, error)
     if spec.submodule_search_locations is not None:
@@ -632,11 +669,12 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     # shows as a changed signature on the next run instead of going unseen.
     source_signature = _signature(spec.origin) if _worth_recording(mod_name, spec) else None
     code = _resolve.code_from_loader(mod_name, spec, error)
-    found = _search_path(mod_name) if source_signature is not None else None
-    if found is not None:
-        entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature)
-        if entry is not None:
-            _cache_put(_module_key(mod_name, found[1]), entry)
+    if source_signature is not None:
+        found = _search_path(mod_name)  # the search path the lookup actually used
+        if found is not None:
+            entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature)
+            if entry is not None:
+                _cache_put(_module_key(mod_name, found[1]), entry)
     return spec, code
 
 
