@@ -108,6 +108,20 @@ def tests(session):
     session.run("python", "-m", "pytest", *session.posargs)
 
 
+@nox.session(python=PYTHONS[-1], default=False)
+def tests_pure(session):
+    """The suite against a build without the extension (``nox -s tests_pure``)."""
+    env = {"FASTRUNPY_NO_EXTENSIONS": "1"}
+    session.install(".[test]", env=env)
+    session.run(
+        "python",
+        "-c",
+        "import sys, fastrunpy; sys.exit(fastrunpy.IMPLEMENTATION != 'python')",
+        env=env,
+    )
+    session.run("python", "-m", "pytest", *session.posargs, env=env)
+
+
 @nox.session
 def mypy(session):
     # Settings (strict, files, target version) are in pyproject.toml.
