@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 import zipfile
 from typing import Any, Callable, Dict, List, Optional
 
@@ -532,6 +533,39 @@ def test_custom_meta_path_finder(sandbox: Sandbox, where: str) -> None:
     assert value(result) == ("meta" if where == "first" else "file")
     sys.meta_path.remove(finder)
     assert value(sandbox.both(run_mod("frmod"))) == "file"
+
+
+def test_virtualenv_finder_keeps_module_caching(sandbox: Sandbox, monkeypatch: Any) -> None:
+    # Environments made by virtualenv (tox, nox) put a finder of their own on
+    # sys.meta_path that answers only for the modules its _virtualenv module
+    # lists.  Caching must survive it for every other module, and those it
+    # lists must be resolved afresh each time, as the import system would.
+    lib = sandbox.on_path("lib")
+    sandbox.write("lib/frmod.py", "x = 'file'\n")
+    sandbox.write("lib/frpatched.py", "x = 'file'\n")
+    hooked = sandbox.write("hooked/frpatched.py", "x = 'hooked'\n")
+    patching = types.ModuleType("_virtualenv")
+    patching._DISTUTILS_PATCH = ("frpatched",)  # type: ignore[attr-defined]
+
+    class _Finder:
+        answer = True
+
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname in patching._DISTUTILS_PATCH and self.answer:  # type: ignore[attr-defined]
+                return importlib.util.spec_from_file_location(fullname, hooked)
+            return None
+
+    _Finder.__module__ = "_virtualenv"
+    monkeypatch.setitem(sys.modules, "_virtualenv", patching)
+    finder = _Finder()
+    sys.meta_path.insert(0, finder)
+    sandbox.prime(run_mod("frmod"))
+    for expected in ("hooked", "hooked", "file", "file", "hooked"):
+        finder.answer = expected == "hooked"
+        hits = sandbox.fast.cache_info().hits
+        assert value(sandbox.both(run_mod("frpatched"))) == expected
+        assert sandbox.fast.cache_info().hits == hits
+    assert lib in sys.path
 
 
 def test_path_hook_for_a_directory(sandbox: Sandbox) -> None:

@@ -440,14 +440,17 @@ def _finder_is_known(finder: Any, mod_name: str) -> bool:
     """Whether a meta path finder is one whose answer for mod_name we can predict."""
     if finder in _PLAIN_FINDERS:
         return True
-    # setuptools' shim answers only for distutils, pip and some test.* names.
     cls = type(finder)
-    return (
-        cls.__module__ == "_distutils_hack"
-        and cls.__name__ == "DistutilsMetaFinder"
-        and not mod_name.startswith("test.")
-        and not hasattr(finder, "spec_for_" + mod_name)
-    )
+    origin = cls.__module__
+    if origin == "_distutils_hack" and cls.__name__ == "DistutilsMetaFinder":
+        # setuptools' shim answers only for distutils, pip and some test.* names.
+        return not mod_name.startswith("test.") and not hasattr(finder, "spec_for_" + mod_name)
+    if origin == "_virtualenv" and cls.__name__ == "_Finder":
+        # virtualenv's (tox, nox) answers only for the modules it patches, named in
+        # its module; when that list is not where we expect it, assume nothing.
+        patched = getattr(sys.modules.get(origin), "_DISTUTILS_PATCH", None)
+        return type(patched) is tuple and all(type(name) is str for name in patched) and mod_name not in patched
+    return False
 
 
 class _ModuleEntry(object):
