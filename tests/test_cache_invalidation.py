@@ -165,6 +165,18 @@ def keep_stat_write(path: str, text: str) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def date_directory(directory: str, before: Any, notice: str) -> None:
+    """After a file appeared in ``directory``, set its mtime so the import system
+    either cannot notice ("stale-listing"), is told (``invalidate_caches``), or
+    sees the directory change ("directory-mtime")."""
+    mtime_ns = before.st_mtime_ns
+    if notice == "directory-mtime":
+        mtime_ns += 5_000_000_000
+    os.utime(directory, ns=(before.st_atime_ns, mtime_ns))
+    if notice == "invalidate_caches":
+        importlib.invalidate_caches()
+
+
 def pyc_bytes(source: str, where: str) -> bytes:
     """Bytecode of ``source`` as py_compile writes it (header and all)."""
     src = where + ".src.py"
@@ -384,13 +396,7 @@ def test_shadowing_module_earlier_on_sys_path(sandbox: Sandbox, notice: str) -> 
     assert value(sandbox.prime(run_mod("frmod"))) == "later"
     st = os.stat(early)
     sandbox.write("early/frmod.py", "x = 'early'\n")
-    if notice == "stale-listing":
-        os.utime(early, ns=(st.st_atime_ns, st.st_mtime_ns))
-    elif notice == "invalidate_caches":
-        os.utime(early, ns=(st.st_atime_ns, st.st_mtime_ns))
-        importlib.invalidate_caches()
-    else:
-        os.utime(early, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    date_directory(early, st, notice)
     result = sandbox.both(run_mod("frmod"))
     if notice != "stale-listing":
         assert value(result) == "early"
@@ -649,13 +655,7 @@ def test_package_gaining_a_main(sandbox: Sandbox, notice: str) -> None:
     assert result[:2] == ("error", "ImportError")
     st = os.stat(package)
     sandbox.write("lib/frpkg/__main__.py", "x = 'main'\n")
-    if notice == "stale-listing":
-        os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns))
-    elif notice == "invalidate_caches":
-        os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns))
-        importlib.invalidate_caches()
-    else:
-        os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    date_directory(package, st, notice)
     result = sandbox.both(run_mod("frpkg"))
     if notice != "stale-listing":
         assert value(result) == "main"
