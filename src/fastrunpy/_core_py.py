@@ -245,10 +245,14 @@ def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] 
             _validation = validation
         if maxsize is not None:
             _maxsize = maxsize
-            while len(_entries) > _maxsize:
-                _entries.popitem(last=False)
-            while len(_seen_once) > _maxsize:
-                _seen_once.popitem(last=False)
+            _trim(_entries)
+            _trim(_seen_once)
+
+
+def _trim(mapping: "OrderedDict[Any, Any]") -> None:
+    """Drop the least recently used keys beyond _maxsize (caller holds _cache_lock)."""
+    while len(mapping) > _maxsize:
+        mapping.popitem(last=False)
 
 
 def _cache_get(key: Any) -> Any:
@@ -281,8 +285,7 @@ def _second_miss(key: Any) -> bool:
             del _seen_once[key]
             return True
         _seen_once[key] = None
-        while len(_seen_once) > _maxsize:
-            _seen_once.popitem(last=False)
+        _trim(_seen_once)
         return False
 
 
@@ -290,8 +293,7 @@ def _cache_put(key: Any, entry: Any) -> None:
     with _cache_lock:
         _entries[key] = entry
         _entries.move_to_end(key)
-        while len(_entries) > _maxsize:
-            _entries.popitem(last=False)
+        _trim(_entries)
 
 
 def _signature(path: str) -> Any:
@@ -528,11 +530,7 @@ def _directory_mtime(path: str) -> Optional[float]:
         return None
 
 
-def _module_hit(mod_name: str) -> Any:
-    found = _search_path(mod_name)
-    if found is None:
-        return None
-    parent, path = found
+def _module_hit(mod_name: str, parent: Any, path: Any) -> Any:
     key = _module_key(mod_name, path)
     entry = _cache_get(key)
     if entry is None:
@@ -587,9 +585,10 @@ def _worth_recording(mod_name: str, spec: Any) -> bool:
 def _record_module(
     mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int, source_signature: Any
 ) -> Any:
-    """A cache entry for a module found by the path finder, or None if its answer is not predictable."""
-    if not _worth_recording(mod_name, spec):
-        return None
+    """A cache entry for a module found by the path finder, or None if its answer is not predictable.
+
+    The caller has checked _worth_recording() before the loader ran.
+    """
     meta_path = tuple(sys.meta_path)
     if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
         return None
@@ -658,11 +657,13 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     """The lookup _resolve.get_module_details uses: cached (spec, code) when still valid."""
     if not _maxsize or mod_name in sys.modules:
         return _resolve.plain_lookup(mod_name, error)
-    hit = _module_hit(mod_name)
+    found = _search_path(mod_name)
+    if found is None:
+        return _resolve.plain_lookup(mod_name, error)
+    hit = _module_hit(mod_name, found[0], found[1])
     if hit is not None:
         return hit
-    found = _search_path(mod_name)
-    if found is None or not _second_miss(_module_key(mod_name, found[1])):
+    if not _second_miss(_module_key(mod_name, found[1])):
         return _resolve.plain_lookup(mod_name, error)
     read_at = time_ns()
     spec = _resolve.find_spec(mod_name, error)
