@@ -24,12 +24,36 @@ _PY313 = sys.version_info >= (3, 13)
 SETS_CACHED = sys.version_info < (3, 15)
 _COMPILE_TAKES_MODULE = sys.version_info >= (3, 15)
 
+
+def _errors_carry_name() -> bool:
+    """Whether this interpreter's runpy sets ``name`` on the ImportErrors it raises.
+
+    A patch-release change (3.13.14, 3.14.5 and 3.15.0b1), so it is decided
+    by the exact version, not the minor one.
+    """
+    version = sys.version_info
+    if version[:2] == (3, 13):
+        return version >= (3, 13, 14)
+    if version[:2] == (3, 14):
+        return version >= (3, 14, 5)
+    return version >= (3, 15, 0, "beta")
+
+
+ERRORS_CARRY_NAME = _errors_carry_name()
+
 ErrorType = Type[BaseException]
 Details = Tuple[str, Any, Any]
 
 
 class _Error(Exception):
     """Error that _run_module_as_main() should report without a traceback"""
+
+
+def lookup_error(error: ErrorType, message: str, mod_name: str) -> BaseException:
+    """``error(message)``, with ``name=mod_name`` where runpy sets it (ImportErrors only)."""
+    if ERRORS_CARRY_NAME and issubclass(error, ImportError):
+        return error(message, name=mod_name)
+    return error(message)
 
 
 def _warn_already_imported(mod_name: str, pkg_name: str) -> None:
@@ -80,9 +104,9 @@ def find_spec(mod_name: str, error: ErrorType) -> Any:
                 f". Try using '{mod_name[:-3]}' instead of "
                 f"'{mod_name}' as the module name."
             )
-        raise error(message) from exc
+        raise lookup_error(error, message, mod_name) from exc
     if spec is None:
-        raise error(f"No module named {mod_name}")
+        raise lookup_error(error, f"No module named {mod_name}", mod_name)
     return spec
 
 
@@ -101,7 +125,7 @@ def get_module_details(
     same either way.
     """
     if mod_name.startswith("."):
-        raise error("Relative module names not supported")
+        raise lookup_error(error, "Relative module names not supported", mod_name)
     import_parent(mod_name)
     spec, code = lookup(mod_name, error)
     if spec.submodule_search_locations is not None:
@@ -113,34 +137,34 @@ def get_module_details(
 
 def _package_main_details(pkg_name: str, error: ErrorType, lookup: Any) -> Details:
     if pkg_name == "__main__" or pkg_name.endswith(".__main__"):
-        raise error("Cannot use package as __main__ module")
+        raise lookup_error(error, "Cannot use package as __main__ module", pkg_name)
     try:
         return get_module_details(pkg_name + ".__main__", error, lookup)
     except error as exc:
         if pkg_name not in sys.modules:
             raise  # nothing was imported, so "is a package" would mislead
-        raise error(
-            f"{exc}; {pkg_name!r} is a package and cannot be directly executed"
+        raise lookup_error(
+            error, f"{exc}; {pkg_name!r} is a package and cannot be directly executed", pkg_name
         )
 
 
 def code_from_loader(mod_name: str, spec: Any, error: ErrorType) -> Any:
     loader = spec.loader
     if loader is None:
-        raise error(f"{mod_name!r} is a namespace package and cannot be executed")
+        raise lookup_error(error, f"{mod_name!r} is a namespace package and cannot be executed", mod_name)
     try:
         code = loader.get_code(mod_name)
     except ImportError as exc:
-        raise error(format(exc)) from exc
+        raise lookup_error(error, format(exc), mod_name) from exc
     if code is None:
-        raise error(f"No code object available for {mod_name}")
+        raise lookup_error(error, f"No code object available for {mod_name}", mod_name)
     return code
 
 
 def main_not_found(exc: ImportError, error: ErrorType) -> Optional[BaseException]:
     """The friendlier error runpy gives when a dir or zip has no __main__."""
     if "__main__" in str(exc):
-        return error(f"can't find '__main__' module in {sys.path[0]!r}")
+        return lookup_error(error, f"can't find '__main__' module in {sys.path[0]!r}", "__main__")
     return None
 
 
