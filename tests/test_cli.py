@@ -458,3 +458,52 @@ def test_console_script(impl, tree: Path, args: List[str]) -> None:
     # to the same executable.
     assert ours[:2] == plain[:2]
     assert ours[2].split(": ", 1)[-1] == plain[2].split(": ", 1)[-1]
+
+
+# --- python -i: the interactive prompt after the program ------------------------------------
+
+# Typed at the prompt that follows the program: what it left for a post-mortem.
+AFTER_PROGRAM = """\
+import sys
+print("last", repr(getattr(sys, "last_value", None)), repr(getattr(sys, "last_exc", None)))
+print("hook", sys.excepthook is sys.__excepthook__)
+import pdb; pdb.pm() if hasattr(sys, "last_traceback") else None
+p secret
+q
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f():\n    secret = 42\n    1/0\nf()\n",
+        "def f():\n    secret = 'exit'\n    raise SystemExit(3)\nf()\n",
+        "secret = 'fine'\nprint('done')\n",
+    ],
+    ids=["raises", "exits", "ends"],
+)
+@pytest.mark.parametrize("target", ["script", "module"])
+@pytest.mark.parametrize("launcher", ["python -m fastrunpy", "console script"])
+def test_interactive_prompt_after_the_program(impl, tmp_path: Path, source: str, target: str, launcher: str) -> None:
+    _write(tmp_path / "prog.py", source)
+    args = ["prog.py"] if target == "script" else ["-m", "prog"]
+    plain = _run(impl, args, tmp_path, through=False, stdin=AFTER_PROGRAM, flags=["-i"])
+    if launcher == "python -m fastrunpy":
+        ours = _run(impl, args, tmp_path, through=True, stdin=AFTER_PROGRAM, flags=["-i"])
+    else:
+        script = _console_script()
+        if script is None:
+            pytest.skip("the fastrunpy console script is not installed here")
+        ours = _run(impl, [script, *args], tmp_path, through=False, stdin=AFTER_PROGRAM, flags=["-i"])
+    if target == "module" and launcher == "console script":
+        # The console script has no runpy frames of its own to stand in for
+        # those `python -m` shows above the module (a known difference).
+        plain = (plain[0], plain[1], plain[2].replace(_frozen_runpy_lines(plain[2]), ""))
+    assert ours == plain
+    assert "SystemExit: 1" not in ours[2]
+    if "secret =" in source and "1/0" in source:
+        assert "(Pdb) 42" in ours[1] + ours[2]
+
+
+def _frozen_runpy_lines(report: str) -> str:
+    return "".join(line for line in report.splitlines(keepends=True) if line.startswith('  File "<frozen runpy>"'))

@@ -7,4 +7,4 @@ The program fastrunpy starts runs in this very namespace (the interpreter's
 if __name__ == "__main__":
     from fastrunpy._cli import main as _main
 
-    _main()
+    _main(as_module=True)

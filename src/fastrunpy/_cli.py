@@ -16,6 +16,7 @@ import sys
 from types import FrameType, TracebackType
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from ._resolve import SETS_CACHED
 from ._version import __version__
 
 USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench) [args ...]"
@@ -58,18 +59,24 @@ class _Usage(Exception):
     """A command line this command cannot run (reported in one line, exit 2)."""
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, as_module: bool = False) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``).
 
     Returns 0 once the program has finished normally; every other outcome
-    leaves by SystemExit, as it would leave the interpreter.
+    leaves by SystemExit, as it would leave the interpreter, except where
+    the interactive prompt follows (-i): then the failure is reported and 1
+    returned.  ``as_module`` is True under ``python -m fastrunpy``, False
+    for the console script, whose wrapper passes the result to sys.exit().
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _dispatch(args)
+        status = _dispatch(args)
     except _Usage as exc:
         sys.stderr.write(f"fastrunpy: {exc}\n{USAGE}\n")
         raise SystemExit(2) from None
+    if not as_module and _prompt_follows():
+        _absorb_wrapper_exit()
+    return status
 
 
 def _dispatch(args: List[str]) -> int:
@@ -262,7 +269,8 @@ def _run_stdin_target(rest: List[str]) -> int:
     _set_path0("")
     namespace = _main_namespace(keep_file=False)
     namespace["__file__"] = "<stdin>"
-    namespace["__cached__"] = None
+    if SETS_CACHED:
+        namespace["__cached__"] = None
 
     def run() -> None:
         _exec_source(sys.stdin.buffer.read(), "<stdin>", namespace)
@@ -282,7 +290,8 @@ def _run_script(full_path: str) -> int:
         raise SystemExit(2) from None
     namespace = _main_namespace(keep_file=False)
     namespace["__file__"] = full_path
-    namespace["__cached__"] = None
+    if SETS_CACHED:
+        namespace["__cached__"] = None
     from importlib.machinery import SourceFileLoader, SourcelessFileLoader
     from importlib.util import MAGIC_NUMBER
 
@@ -379,8 +388,12 @@ def _guarded(
     failure: Optional[BaseException] = None
     try:
         run()
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        # With -i the interpreter reports even SystemExit as a traceback and
+        # then opens its prompt; otherwise it ends the process as asked.
+        if not _prompt_follows():
+            raise
+        failure = exc
     except BaseException as exc:  # noqa: B902 - the interpreter reports everything
         failure = exc
     # Reported outside the except block: the interpreter's hook runs with
@@ -393,9 +406,59 @@ def _guarded(
         if isinstance(failure, KeyboardInterrupt):
             _SIGINT_EXIT[0] = True
         del failure
+        if _prompt_follows():
+            # The prompt opens next with sys.last_value the program's own
+            # exception; a SystemExit of ours would replace it, and be shown.
+            return 1
         raise SystemExit(1)
     _forget_script(namespace)
     return 0
+
+
+def _prompt_follows() -> bool:
+    """Whether the interpreter opens its interactive prompt once the program ends.
+
+    It does under -i, or when PYTHONINSPECT is set (it reads that variable
+    again at the end, so the program may set it), if stdin is a terminal or
+    -i was given.
+    """
+    inspect = sys.flags.inspect or (not sys.flags.ignore_environment and os.environ.get("PYTHONINSPECT"))
+    if not inspect:
+        return False
+    if sys.flags.interactive:
+        return True
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+_LAST_EXCEPTION_NAMES = ("last_type", "last_value", "last_traceback", "last_exc")
+
+
+def _absorb_wrapper_exit() -> None:
+    """Hide the console script's own ``sys.exit(main())`` from the prompt that follows.
+
+    Under -i the interpreter reports that SystemExit like any exception and
+    records it in sys.last_value, where ``python -i PROGRAM`` would leave the
+    program's own exception (or nothing).  A hook that removes itself on
+    first use puts back what the program left and reports nothing.
+    """
+    program_hook = sys.excepthook
+    left = {name: getattr(sys, name) for name in _LAST_EXCEPTION_NAMES if hasattr(sys, name)}
+
+    def absorb(exc_type: Any, exc: Any, tb: Any) -> None:
+        sys.excepthook = program_hook
+        if not isinstance(exc, SystemExit):
+            program_hook(exc_type, exc, tb)
+            return
+        for name in _LAST_EXCEPTION_NAMES:
+            if name in left:
+                setattr(sys, name, left[name])
+            elif hasattr(sys, name):
+                delattr(sys, name)
+
+    sys.excepthook = absorb
 
 
 def _forget_script(namespace: Optional[Dict[str, Any]]) -> None:
