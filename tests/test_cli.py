@@ -259,14 +259,28 @@ def test_keyboard_interrupt_ends_by_sigint_after_exit_handlers(impl, tmp_path: P
     assert err.endswith("KeyboardInterrupt\n")
 
 
-def test_main_file_is_gone_for_exit_handlers_but_not_after_sys_exit(impl, tmp_path: Path) -> None:
-    handler = "import atexit, sys\natexit.register(lambda: print(sys.modules['__main__'].__dict__.get('__file__', 'gone')))\n"
+# Since 3.13.15, 3.14.7 and 3.15.0b4 the interpreter removes a script's
+# __file__ before it reports how the script ended, SystemExit included.
+CLEANS_UP_FIRST = (
+    sys.version_info >= (3, 13, 15) if sys.version_info[:2] == (3, 13)
+    else sys.version_info >= (3, 14, 7) if sys.version_info[:2] == (3, 14)
+    else sys.version_info >= (3, 15, 0, "beta", 4)
+)
+
+
+def test_main_file_for_exit_handlers_and_excepthook(impl, tmp_path: Path) -> None:
+    show = "lambda *a: print(sys.modules['__main__'].__dict__.get('__file__', 'gone'))"
+    handler = f"import atexit, sys\natexit.register({show})\n"
     _write(tmp_path / "ends.py", handler)
     _write(tmp_path / "exits.py", handler + "sys.exit(0)\n")
     _write(tmp_path / "fails.py", handler + "1/0\n")
+    _write(tmp_path / "hooked.py", f"import sys\nsys.excepthook = {show}\n1/0\n")
+    exits = "gone\n" if CLEANS_UP_FIRST else f"{tmp_path / 'exits.py'}\n"
+    hooked = "gone\n" if CLEANS_UP_FIRST else f"{tmp_path / 'hooked.py'}\n"
     assert assert_same(impl, ["ends.py"], tmp_path)[1] == "gone\n"
-    assert assert_same(impl, ["exits.py"], tmp_path)[1] == f"{tmp_path / 'exits.py'}\n"
+    assert assert_same(impl, ["exits.py"], tmp_path)[1] == exits
     assert assert_same(impl, ["fails.py"], tmp_path)[1] == "gone\n"
+    assert assert_same(impl, ["hooked.py"], tmp_path)[1] == hooked
 
 
 @pytest.mark.parametrize(

@@ -392,6 +392,8 @@ def _guarded(
         # With -i the interpreter reports even SystemExit as a traceback and
         # then opens its prompt; otherwise it ends the process as asked.
         if not _prompt_follows():
+            if _CLEANS_UP_BEFORE_REPORTING:
+                _forget_script(namespace)
             raise
         failure = exc
     except BaseException as exc:  # noqa: B902 - the interpreter reports everything
@@ -399,6 +401,8 @@ def _guarded(
     # Reported outside the except block: the interpreter's hook runs with
     # no exception being handled, and sys.exc_info() shows that.
     if failure is not None:
+        if _CLEANS_UP_BEFORE_REPORTING:
+            _forget_script(namespace)
         try:
             _report(failure, _launcher_frames() if through_runpy else [])
         finally:
@@ -459,6 +463,25 @@ def _absorb_wrapper_exit() -> None:
                 delattr(sys, name)
 
     sys.excepthook = absorb
+
+
+def _cleans_up_before_reporting() -> bool:
+    """Whether the interpreter removes a script's __file__ before reporting how it ended.
+
+    Since 3.13.15, 3.14.7 and 3.15.0b4 the script's failure (SystemExit
+    included) is handed back to the caller after that clean-up, so the
+    excepthook and exit handlers no longer see __file__; before, both ran
+    first.  A patch-release change, decided on the exact version.
+    """
+    version = sys.version_info
+    if version[:2] == (3, 13):
+        return version >= (3, 13, 15)
+    if version[:2] == (3, 14):
+        return version >= (3, 14, 7)
+    return version >= (3, 15, 0, "beta", 4)
+
+
+_CLEANS_UP_BEFORE_REPORTING = _cleans_up_before_reporting()
 
 
 def _forget_script(namespace: Optional[Dict[str, Any]]) -> None:
