@@ -35,6 +35,9 @@ __all__ = ["run_module", "run_path"]
 
 ModuleType = type(sys)
 _builtins_dict = vars(builtins)
+# Called through a name, never as exec(...): the compiled core would turn
+# that into a direct evaluation that skips exec's "exec" audit event.
+_builtin_exec = builtins.exec
 
 _ABSENT: Any = object()  # "no such entry" for a saved sys.modules value
 _ARGV0 = object()  # registry key for sys.argv[0]; sys.modules entries are keyed by name
@@ -322,6 +325,8 @@ def _read_bytes(path: str) -> Optional[bytes]:
 
 
 def _content_unchanged(entry: Any, path: str) -> bool:
+    if entry.content_hash is None:
+        return False
     data = _read_bytes(path)
     return data is not None and bool(source_hash(data) == entry.content_hash)
 
@@ -330,7 +335,8 @@ def _content_unchanged(entry: Any, path: str) -> bool:
 
 _isabs = os.path.isabs
 _FILEFINDER_HOOK = "FileFinder.path_hook.<locals>.path_hook_for_FileFinder"
-_hooks_verdict: Tuple[Tuple[Any, ...], bool] = ((), False)
+# sys.path_hooks as last seen: (hooks, only the import system's own, zipimporter among them)
+_hooks_verdict: Tuple[Tuple[Any, ...], bool, bool] = ((), False, False)
 
 
 def _known_path_hooks() -> bool:
@@ -341,27 +347,52 @@ def _known_path_hooks() -> bool:
     """
     global _hooks_verdict
     hooks = tuple(sys.path_hooks)
-    seen, verdict = _hooks_verdict
-    if hooks != seen:
+    if hooks != _hooks_verdict[0]:
         import zipimport
 
-        verdict = all(
+        known = all(
             hook is zipimport.zipimporter or getattr(hook, "__qualname__", None) == _FILEFINDER_HOOK
             for hook in hooks
         )
-        _hooks_verdict = (hooks, verdict)
-    return verdict
+        _hooks_verdict = (hooks, known, zipimport.zipimporter in hooks)
+    return _hooks_verdict[1]
+
+
+# --- audit events --------------------------------------------------------
+# A hit skips the opens, reads and compile() a run would do, so it raises
+# their audit events itself, in the same order and with the same arguments
+# (PEP 578 hooks rely on seeing every execution).  exec() raises its own.
+
+_audit = sys.audit
+# The flags io.open_code() passes with its "open" event (FileIO, read-only).
+if os.name == "nt":
+    _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+else:
+    _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_event(path: str) -> Tuple[str, Tuple[Any, ...]]:
+    return ("open", (path, "r", _READ_FLAGS))
+
+
+def _replay(events: Tuple[Tuple[str, Tuple[Any, ...]], ...]) -> None:
+    for event, args in events:
+        _audit(event, *args)
 
 
 class _ScriptEntry(object):
-    __slots__ = ("code", "full_path", "signature", "content_hash", "settled")
+    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events")
 
-    def __init__(self, code: Any, full_path: str, signature: Any, content_hash: bytes, settled: bool) -> None:
+    def __init__(
+        self, code: Any, full_path: str, signature: Any, content_hash: Optional[bytes], settled: bool,
+        events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
+    ) -> None:
         self.code = code
         self.full_path = full_path
         self.signature = signature
         self.content_hash = content_hash
         self.settled = settled
+        self.events = events  # what reading and compiling the file raises
 
 
 def _script_key(path_name: Any, run_name: str) -> Any:
@@ -380,54 +411,71 @@ def _script_key(path_name: Any, run_name: str) -> Any:
             where = (os.getcwd(), path)
         except OSError:
             return None
+    # The type of path_name is part of the key: compile()'s audit event
+    # passes the file name on as given.
     if _resolve.SETS_CACHED:
-        return (where, _COMPILE_KEY)
-    return (where, _COMPILE_KEY, run_name)  # compile() takes the module name
+        return (where, _COMPILE_KEY, type(path_name))
+    return (where, _COMPILE_KEY, type(path_name), run_name)  # compile() takes the module name
 
 
-def _script_hit(key: Any) -> Any:
+def _script_hit(key: Any, path_name: Any, run_name: str) -> Any:
+    """The cached code for a script, with the audit events reading it would raise; None on a miss."""
     entry = _cache_get(key)
     if entry is None:
         return None
-    if _script_still_valid(entry):
-        return entry.code
-    _cache_reject(key, entry)
-    return None
-
-
-def _script_still_valid(entry: Any) -> bool:
     mode = _validation
-    if mode == "timestamp":
-        signature = _signature(entry.full_path)
-        if signature != entry.signature:
-            return False
-        if entry.settled:
-            return True
-        now = time_ns()
-        if not _content_unchanged(entry, entry.full_path):
-            return False
-        if _settled(signature, now):
-            entry.settled = True
-        return True
-    if mode == "checked-hash":
-        return _content_unchanged(entry, entry.full_path)
-    return True  # "unchecked": the caller vouches for the file
+    reread = mode == "checked-hash" or (mode == "timestamp" and not entry.settled)
+    if (mode == "timestamp" and _signature(entry.full_path) != entry.signature) or (
+        reread and entry.content_hash is None
+    ):
+        _cache_reject(key, entry)
+        return None
+    if _hooks_verdict[2]:
+        # pkgutil.get_importer() lets zipimporter look inside the file first.
+        _audit("open", path_name if type(path_name) is str else os.fsdecode(path_name), "r", _READ_FLAGS)
+    if not reread:
+        _replay(entry.events)
+        return entry.code
+    # The content must be confirmed: read it where runpy reads the source,
+    # so the read raises the event runpy's read would.
+    _replay(entry.events[:1])
+    return _script_confirmed(key, entry, path_name, run_name)
+
+
+def _script_confirmed(key: Any, entry: Any, path_name: Any, run_name: str) -> Any:
+    import io
+
+    read_at = time_ns()
+    with io.open_code(entry.full_path) as stream:
+        source = stream.read()
+    if source_hash(source) != entry.content_hash:
+        # Changed behind an unchanged stat() (or unseen in checked-hash mode):
+        # compile what is there now, as runpy would.
+        _cache_reject(key, entry)
+        _second_miss(key)  # counts towards recording the new content, as any miss does
+        return _resolve.compile_source(source, path_name, run_name)
+    _audit("compile", source, path_name)
+    if _validation == "timestamp" and _settled(entry.signature, read_at):
+        entry.settled = True
+    return entry.code
 
 
 def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
     """Load a script's code as runpy does, recording it for later runs when possible."""
     if key is None or not _maxsize or not _second_miss(key):
-        return _resolve.code_from_file(path_name, run_name)
+        return _resolve.code_from_file(path_name, run_name)[0]
     full_path = os.path.abspath(os.fsdecode(path_name))
     signature = _signature(full_path)
     read_at = time_ns()
-    import io
-
-    with io.open_code(full_path) as stream:
-        data = stream.read()
-    code = _resolve.code_from_bytes(data, path_name, run_name)
+    code, source = _resolve.code_from_file(path_name, run_name)
     if signature is not None:
-        entry = _ScriptEntry(code, full_path, signature, source_hash(data), _settled(signature, read_at))
+        if source is None:  # compiled file: read_code() succeeded on the first open
+            events = (_open_event(full_path), ("marshal.load", ()))
+            content_hash = None
+        else:
+            events = (_open_event(full_path), _open_event(full_path), ("compile", (source, path_name)))
+            content_hash = source_hash(source)
+        entry = _ScriptEntry(code, full_path, signature, content_hash, _settled(signature, read_at), events)
         _cache_put(key, entry)
     return code
 
@@ -460,13 +508,14 @@ class _ModuleEntry(object):
 
     __slots__ = (
         "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
-        "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled",
+        "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled", "events",
     )
 
     def __init__(
         self, spec: Any, code: Any, parent: Any, prefix: List[Any], probes: Tuple[Any, ...],
         meta_path: Tuple[Any, ...], environment: Any, source: str, source_signature: Any,
         bytecode: Optional[str], bytecode_signature: Any, content_hash: Optional[bytes], settled: bool,
+        events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
     ) -> None:
         self.spec = spec
         self.code = code
@@ -481,6 +530,7 @@ class _ModuleEntry(object):
         self.bytecode_signature = bytecode_signature
         self.content_hash = content_hash
         self.settled = settled
+        self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
 
 
 def _environment() -> Any:
@@ -538,6 +588,7 @@ def _module_hit(mod_name: str, parent: Any, path: Any) -> Any:
     if not _module_still_valid(entry, parent, path):
         _cache_reject(key, entry)
         return None
+    _replay(entry.events)
     return _fresh_spec(entry.spec), entry.code
 
 
@@ -582,8 +633,71 @@ def _worth_recording(mod_name: str, spec: Any) -> bool:
     )
 
 
+def _code_and_file_traffic(mod_name: str, spec: Any, error: Any) -> Tuple[Any, Dict[str, bytes], Dict[str, bytes]]:
+    """code_from_loader(), noting what the loader read and wrote, file by file.
+
+    The loader's own get_data/set_data do the work (and raise their audit
+    events); instance attributes shadow them for the duration of get_code().
+    """
+    loader = spec.loader
+    reads: Dict[str, bytes] = {}
+    writes: Dict[str, bytes] = {}
+    get_data = loader.get_data
+    set_data = getattr(loader, "set_data", None)
+
+    def reading(path: str) -> bytes:
+        data: bytes = get_data(path)
+        reads[path] = data
+        return data
+
+    def writing(path: str, data: bytes, *args: Any, **kwargs: Any) -> Any:
+        writes[path] = data
+        return set_data(path, data, *args, **kwargs)  # type: ignore[misc]
+
+    loader.get_data = reading
+    if set_data is not None:
+        loader.set_data = writing
+    try:
+        code = _resolve.code_from_loader(mod_name, spec, error)
+    finally:
+        del loader.get_data
+        if set_data is not None:
+            del loader.set_data
+    return code, reads, writes
+
+
+def _loader_events(
+    spec: Any, reads: Dict[str, bytes], writes: Dict[str, bytes], bytecode_before: Any
+) -> Optional[Tuple[Tuple[str, Tuple[Any, ...]], ...]]:
+    """The audit events get_code() will raise on the next run, or None if that cannot be known.
+
+    Next time the loader either unmarshals a valid timestamp .pyc (read now,
+    or written now) or, with bytecode writing off, reads and compiles the
+    source after trying the .pyc.  Hash-based .pycs and failed writes make
+    it do something else (read the source as well, retry the write).
+    """
+    origin = spec.origin
+    if type(spec.loader) is SourcelessFileLoader:
+        data = reads.get(origin)
+        return None if data is None else (_open_event(origin), ("marshal.loads", (bytes(data[16:]),)))
+    bytecode = spec.cached
+    if origin not in reads:  # the .pyc was valid
+        data = reads.get(bytecode)
+    elif bytecode in writes and _signature(bytecode) != bytecode_before:
+        data = writes[bytecode]  # written now, so valid next time
+    elif sys.dont_write_bytecode:
+        source_events = (_open_event(origin), ("compile", (reads[origin], origin)))
+        return source_events if bytecode is None else (_open_event(bytecode),) + source_events
+    else:
+        return None
+    if data is None or data[4:8] != b"\0\0\0\0":
+        return None
+    return (_open_event(bytecode), ("marshal.loads", (bytes(data[16:]),)))
+
+
 def _record_module(
-    mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int, source_signature: Any
+    mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int, source_signature: Any,
+    events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
 ) -> Any:
     """A cache entry for a module found by the path finder, or None if its answer is not predictable.
 
@@ -635,6 +749,7 @@ def _record_module(
         bytecode_signature=_signature(bytecode) if bytecode else None,
         content_hash=content_hash,
         settled=_settled(source_signature, read_at),
+        events=events,
     )
 
 
@@ -672,11 +787,15 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     # Stat the source before the loader reads it: an edit in between then
     # shows as a changed signature on the next run instead of going unseen.
     source_signature = _signature(spec.origin) if _worth_recording(mod_name, spec) else None
-    code = _resolve.code_from_loader(mod_name, spec, error)
-    if source_signature is not None:
+    if source_signature is None:
+        return spec, _resolve.code_from_loader(mod_name, spec, error)
+    bytecode_before = _signature(spec.cached) if type(spec.loader) is SourceFileLoader else None
+    code, reads, writes = _code_and_file_traffic(mod_name, spec, error)
+    events = _loader_events(spec, reads, writes, bytecode_before)
+    if events is not None:
         found = _search_path(mod_name)  # the search path the lookup actually used
         if found is not None:
-            entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature)
+            entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature, events)
             if entry is not None:
                 _cache_put(_module_key(mod_name, found[1]), entry)
     return spec, code
@@ -689,7 +808,7 @@ def _exec(code: Any, run_globals: Dict[str, Any]) -> None:
         if "__builtins__" not in run_globals:
             run_globals["__builtins__"] = _builtins_dict
         code = _resolve.compile_string(code)
-    exec(code, run_globals)
+    _builtin_exec(code, run_globals)
 
 
 def _run_code(
@@ -827,7 +946,7 @@ def run_path(
         run_name = "<run_path>"
     pkg_name = run_name.rpartition(".")[0]
     key = _script_key(path_name, run_name) if _maxsize else None
-    code = None if key is None else _script_hit(key)
+    code = None if key is None else _script_hit(key, path_name, run_name)
     if code is None:
         importer = _resolve.path_importer(path_name)
         path_name = _resolve.script_path(path_name)

@@ -192,28 +192,22 @@ def script_path(path_name: Any) -> Any:
     return os.fsdecode(path_name) if _PY313 else path_name
 
 
-def code_from_file(path_name: Any, run_name: str) -> Any:
-    """Code for a script file: a compiled .pyc if it has the magic number, else source."""
-    from pkgutil import read_code
+def code_from_file(path_name: Any, run_name: str) -> Tuple[Any, Optional[bytes]]:
+    """(code, source) for a script, read as runpy reads it: first as bytecode, then as source.
 
+    ``source`` is None for a compiled file.  The file is opened twice for
+    source, as runpy does, so audit hooks see the same two opens.
+    """
     full_path = os.path.abspath(os.fsdecode(path_name))
     with io.open_code(full_path) as stream:
-        code = read_code(stream)
-    if code is not None:
-        return code
+        if stream.read(4) == importlib.util.MAGIC_NUMBER:
+            import marshal
+
+            stream.read(12)  # flags, then mtime and size or a hash
+            return marshal.load(stream), None
     with io.open_code(full_path) as stream:
         source = stream.read()
-    return compile_source(source, path_name, run_name)
-
-
-def code_from_bytes(data: bytes, path_name: Any, run_name: str) -> Any:
-    """What code_from_file gives for a file whose content is ``data``."""
-    if data[:4] == importlib.util.MAGIC_NUMBER:
-        import marshal
-
-        # load() from a stream, not loads(): their errors differ on truncated files.
-        return marshal.load(io.BytesIO(data[16:]))
-    return compile_source(data, path_name, run_name)
+    return compile_source(source, path_name, run_name), source
 
 
 def compile_source(source: Any, filename: Any, run_name: Optional[str]) -> Any:
