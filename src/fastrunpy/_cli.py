@@ -330,11 +330,26 @@ def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
         raise rejected
 
 
+def _import_outside_program(name: str) -> Any:
+    """Import a standard module without looking in the program's own directory.
+
+    By now sys.path[0] is the program's directory, where a file of the same
+    name would be found first; ``python PROGRAM`` never imports it, so the
+    search skips that entry.
+    """
+    if name in sys.modules or not _interpreter_adds_path0() or not sys.path:
+        return __import__(name)
+    program_entry = sys.path.pop(0)
+    try:
+        return __import__(name)
+    finally:
+        sys.path.insert(0, program_entry)
+
+
 def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) -> bool:
     """Run ``data`` as ``python FILE`` would (PyRun_FileExFlags); False if this platform cannot."""
     try:
-        import ctypes
-
+        ctypes = _import_outside_program("ctypes")
         fmemopen = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p)(
             ("fmemopen", ctypes.CDLL(None))
         )
@@ -579,7 +594,9 @@ def _arm_sigint_exit() -> None:
 def _exit_by_sigint() -> None:
     if not _SIGINT_EXIT[0]:
         return
-    import signal
+    # The built-in _signal, not signal.py: a program's own signal.py next
+    # to it must not be imported on its way out.
+    import _signal
 
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -587,5 +604,5 @@ def _exit_by_sigint() -> None:
                 stream.flush()
         except Exception:
             pass
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
+    _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+    os.kill(os.getpid(), _signal.SIGINT)
