@@ -13,8 +13,13 @@ the interpreter's, without this module's frames.
 
 import os
 import sys
-from types import FrameType, TracebackType
-from typing import Any, Callable, Dict, List, Optional, Sequence
+
+# Nothing the program could shadow: until it runs, import only what runpy
+# (which ``python -m`` has loaded to start us) imports itself.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+    from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ._version import __version__
 
@@ -58,7 +63,7 @@ class _Usage(Exception):
     """A command line this command cannot run (reported in one line, exit 2)."""
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: "Optional[Sequence[str]]" = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``).
 
     Returns 0 once the program has finished normally; every other outcome
@@ -72,7 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         raise SystemExit(2) from None
 
 
-def _dispatch(args: List[str]) -> int:
+def _dispatch(args: "List[str]") -> int:
     if not args:
         raise _Usage("a target is required: -m MOD, PATH, - or bench")
     first = args[0]
@@ -107,14 +112,27 @@ def _dispatch(args: List[str]) -> int:
 
 
 def _version_line() -> str:
-    import platform
-
     from . import IMPLEMENTATION
 
     return (
         f"fastrunpy {__version__} ({IMPLEMENTATION} implementation) on "
-        f"{platform.python_implementation()} {platform.python_version()}"
+        f"{_python_implementation()} {_python_version()}"
     )
+
+
+# What platform.python_implementation() and python_version() say, without
+# importing platform (a program's platform.py may sit on sys.path).
+_IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython", "jython": "Jython"}
+
+
+def _python_implementation() -> str:
+    name = sys.implementation.name
+    return _IMPLEMENTATION_NAMES.get(name, name)
+
+
+def _python_version() -> str:
+    # The leading "X.Y.Z" of sys.version, as platform reads it ("3.13.0rc1" stays whole).
+    return sys.version.split(None, 1)[0]
 
 
 # --- what the interpreter would have set up ---------------------------------
@@ -175,7 +193,7 @@ def _abspath(path: str) -> str:
     return os.getcwd() + os.sep + path
 
 
-def _main_namespace(keep_file: bool) -> Dict[str, Any]:
+def _main_namespace(keep_file: bool) -> "Dict[str, Any]":
     """The real __main__ namespace, as it was before this command's own code ran."""
     from importlib.machinery import BuiltinImporter
 
@@ -197,7 +215,7 @@ def _main_namespace(keep_file: bool) -> Dict[str, Any]:
     return namespace
 
 
-def _path_entry_importer(path: str) -> Any:
+def _path_entry_importer(path: str) -> "Any":
     """The importer sys.path would use for ``path``, or None for a plain file.
 
     The interpreter asks the path hooks itself and records a plain file as
@@ -220,7 +238,7 @@ def _path_entry_importer(path: str) -> Any:
 # --- the three kinds of target ------------------------------------------------
 
 
-def _selected_runner() -> Callable[[str, bool], Dict[str, Any]]:
+def _selected_runner() -> "Callable[[str, bool], Dict[str, Any]]":
     """``_run_module_as_main`` of the implementation ``import fastrunpy`` chose."""
     import fastrunpy
 
@@ -229,7 +247,7 @@ def _selected_runner() -> Callable[[str, bool], Dict[str, Any]]:
     return runner
 
 
-def _run_module_target(mod_name: str, rest: List[str]) -> int:
+def _run_module_target(mod_name: str, rest: "List[str]") -> int:
     run_module_as_main = _selected_runner()
     # While the module is looked up (and its parent packages run), the
     # interpreter shows '-m' as argv[0]; runpy then replaces it.
@@ -239,7 +257,7 @@ def _run_module_target(mod_name: str, rest: List[str]) -> int:
     return _guarded(lambda: run_module_as_main(mod_name, True), through_runpy=True)
 
 
-def _run_path_target(path: str, rest: List[str]) -> int:
+def _run_path_target(path: str, rest: "List[str]") -> int:
     sys.argv[:] = [path] + rest
     full_path = _abspath(path)
     try:
@@ -257,7 +275,7 @@ def _run_path_target(path: str, rest: List[str]) -> int:
     return _run_script(full_path)
 
 
-def _run_stdin_target(rest: List[str]) -> int:
+def _run_stdin_target(rest: "List[str]") -> int:
     sys.argv[:] = ["-"] + rest
     _set_path0("")
     namespace = _main_namespace(keep_file=False)
@@ -303,7 +321,7 @@ def _run_script(full_path: str) -> int:
     return _guarded(run, through_runpy=False, namespace=namespace)
 
 
-def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
+def _exec_source(data: bytes, filename: str, namespace: "Dict[str, Any]") -> None:
     rejected: Optional[Exception] = None
     try:
         code = compile(data, filename, "exec", dont_inherit=True)
@@ -321,7 +339,7 @@ def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
         raise rejected
 
 
-def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) -> bool:
+def _run_file_natively(data: bytes, filename: str, namespace: "Dict[str, Any]") -> bool:
     """Run ``data`` as ``python FILE`` would (PyRun_FileExFlags); False if this platform cannot."""
     try:
         import ctypes
@@ -349,7 +367,7 @@ def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) ->
     return True
 
 
-def _bytecode(data: bytes) -> Any:
+def _bytecode(data: bytes) -> "Any":
     import marshal
     from importlib.util import MAGIC_NUMBER
     from types import CodeType
@@ -366,7 +384,7 @@ def _bytecode(data: bytes) -> Any:
 
 
 def _guarded(
-    run: Callable[[], object], through_runpy: bool, namespace: Optional[Dict[str, Any]] = None
+    run: "Callable[[], object]", through_runpy: bool, namespace: "Optional[Dict[str, Any]]" = None
 ) -> int:
     """Run the target; an uncaught exception is reported like the interpreter's.
 
@@ -398,18 +416,18 @@ def _guarded(
     return 0
 
 
-def _forget_script(namespace: Optional[Dict[str, Any]]) -> None:
+def _forget_script(namespace: "Optional[Dict[str, Any]]") -> None:
     if namespace is not None:
         namespace.pop("__file__", None)
         namespace.pop("__cached__", None)
 
 
-def _is_own(frame: FrameType) -> bool:
+def _is_own(frame: "FrameType") -> bool:
     name = frame.f_globals.get("__name__")
     return isinstance(name, str) and name.startswith(_OWN_PREFIX)
 
 
-def _launcher_frames() -> List[FrameType]:
+def _launcher_frames() -> "List[FrameType]":
     """The runpy frames of ``python -m fastrunpy``, outermost first.
 
     ``python -m MOD`` (and ``python DIR``) tracebacks start with the frames
@@ -429,15 +447,29 @@ def _launcher_frames() -> List[FrameType]:
     return outer
 
 
-def _program_traceback(tb: Optional[TracebackType], outer: List[FrameType]) -> Optional[TracebackType]:
+def _traceback_type() -> "type[TracebackType]":
+    # types.TracebackType, taken from a traceback instead of importing types:
+    # a failing program may have put its own types.py first on sys.path.
+    try:
+        raise _Usage
+    except _Usage as exc:
+        tb = exc.__traceback__
+    assert tb is not None
+    return type(tb)
+
+
+_TracebackType = _traceback_type()
+
+
+def _program_traceback(tb: "Optional[TracebackType]", outer: "List[FrameType]") -> "Optional[TracebackType]":
     while tb is not None and _is_own(tb.tb_frame):
         tb = tb.tb_next
     for frame in reversed(outer):
-        tb = TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
+        tb = _TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
     return tb
 
 
-def _report(exc: BaseException, outer: List[FrameType]) -> None:
+def _report(exc: BaseException, outer: "List[FrameType]") -> None:
     """What the interpreter does with an uncaught exception (PyErr_Print)."""
     tb = _program_traceback(exc.__traceback__, outer)
     exc.__traceback__ = tb
