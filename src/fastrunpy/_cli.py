@@ -517,9 +517,31 @@ _SIGINT_EXIT = [False]
 
 
 def _arm_sigint_exit() -> None:
+    _exit_handlers().register(_exit_by_sigint)
+
+
+def _exit_handlers() -> "Any":
+    """The atexit module, if possible without adding it to sys.modules.
+
+    The program has not imported atexit yet and must not find it imported
+    (``python -m`` does not import it).  From 3.10 the exit handlers belong
+    to the interpreter, not to a module object, so a private instance of the
+    built-in module registers into the same list the program's ``atexit``
+    will.  On 3.9 each instance keeps its own list, and only the one created
+    last is run at exit: there the shared module must be imported.
+    """
+    if sys.version_info >= (3, 10) and "atexit" not in sys.modules:
+        from importlib.machinery import BuiltinImporter
+
+        spec = BuiltinImporter.find_spec("atexit")
+        if spec is not None:
+            module = BuiltinImporter.create_module(spec)
+            if module is not None:
+                BuiltinImporter.exec_module(module)
+                return module
     import atexit
 
-    atexit.register(_exit_by_sigint)
+    return atexit
 
 
 def _exit_by_sigint() -> None:
