@@ -20,6 +20,7 @@ them, and they exist only because the compiled core does.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -160,6 +161,21 @@ def _loaded_by_python_m(impl, tmp_path: Path) -> FrozenSet[str]:
     return _preloaded_cache[impl.name]
 
 
+# 3.13+ adds "(consider renaming '.../threading.py' since it has the same name
+# as the standard library module ...)" to an AttributeError on a module whose
+# file sits in the directory the interpreter put first on sys.path *at
+# start-up* (its configuration, not the live sys.path[0]).  Under
+# ``python -m fastrunpy DIR/main.py`` that is the working directory, not DIR,
+# and fastrunpy cannot change it: a known difference in an error message,
+# unrelated to what fastrunpy imports, so it is left out of the comparison.
+_SHADOW_HINT = re.compile(r" \(consider renaming '[^']*' since it has the same name as the standard library module named '[^']*' and the import system gives it precedence\)")
+
+
+def _without_shadow_hint(result: Result) -> Result:
+    status, out, err = result
+    return status, out, _SHADOW_HINT.sub("", err)
+
+
 @pytest.mark.parametrize("name", SHADOWED)
 def test_shadow_next_to_script(impl, tmp_path: Path, name: str) -> None:
     """``python -m fastrunpy DIR/main.py`` from elsewhere: as ``python DIR/main.py``."""
@@ -182,7 +198,7 @@ def test_shadow_next_to_script(impl, tmp_path: Path, name: str) -> None:
         # (stderr may hold the interpreter's complaint about a shadowed
         # threading lacking _shutdown, in both runs alike)
         assert plain[:2] == (0, f"SHADOW {name}\nprogram sees the shadow: True\n")
-        assert ours == plain
+        assert _without_shadow_hint(ours) == _without_shadow_hint(plain)
 
 
 @pytest.mark.parametrize("name", SHADOWED)
