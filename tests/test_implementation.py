@@ -133,6 +133,33 @@ def test_implementation_module_exposes_contract(impl):
     assert all(type(value) is int for value in info)
 
 
+def test_cache_info_is_a_named_tuple(impl):
+    # Hand-written (namedtuple would import collections): the same surface.
+    import copy
+    import pickle
+
+    info = impl.module.CacheInfo(1, 2, 512, 3)
+    assert isinstance(info, tuple) and len(info) == 4
+    assert info == (1, 2, 512, 3) and (1, 2, 512, 3) == info
+    assert (info.hits, info.misses, info.maxsize, info.currsize) == (1, 2, 512, 3)
+    assert repr(info) == "CacheInfo(hits=1, misses=2, maxsize=512, currsize=3)"
+    assert repr(impl.module.CacheInfo(0, 0, 512, 0)) == "CacheInfo(hits=0, misses=0, maxsize=512, currsize=0)"
+    assert info._asdict() == {"hits": 1, "misses": 2, "maxsize": 512, "currsize": 3}
+    assert info._replace(hits=5) == (5, 2, 512, 3)
+    assert type(info._replace(hits=5)) is impl.module.CacheInfo
+    with pytest.raises(ValueError):
+        info._replace(size=1)
+    assert impl.module.CacheInfo._make([4, 3, 2, 1]) == (4, 3, 2, 1)
+    for clone in (copy.copy(info), copy.deepcopy(info), pickle.loads(pickle.dumps(info))):
+        assert type(clone) is impl.module.CacheInfo and clone == info
+    hits, misses, maxsize, currsize = info
+    assert (hits, currsize) == (1, 3)
+    with pytest.raises(AttributeError):
+        info.hits = 7
+    with pytest.raises(AttributeError):
+        info.extra = 1  # no instance __dict__, as with namedtuple
+
+
 def test_both_implementations_expose_same_names(impl):
     import fastrunpy._core_py as pure
 

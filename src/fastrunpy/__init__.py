@@ -5,20 +5,27 @@ module only chooses the implementation: the compiled core ``_core`` where it
 was built, else the pure-Python twin ``_core_py``.  Setting
 ``FASTRUNPY_NO_EXTENSIONS`` to a non-empty value before import forces the
 pure twin; interpreters other than CPython always get it.
+
+Importing the package must load no module that ``import runpy`` does not:
+``python -m fastrunpy`` runs with the working directory at ``sys.path[0]``,
+where a ``platform.py`` or ``typing.py`` would otherwise be picked up.  Hence
+no ``platform`` and no runtime ``typing`` here (mypy treats the local
+``TYPE_CHECKING`` like ``typing``'s).
 """
 
 import os
-import platform
-from typing import TYPE_CHECKING
+import sys
 
 from ._version import __version__
 
 __all__ = ["run_module", "run_path"]
 
+TYPE_CHECKING = False
+
 
 def _want_extensions() -> bool:
     return not os.environ.get("FASTRUNPY_NO_EXTENSIONS") and (
-        platform.python_implementation() == "CPython"
+        sys.implementation.name == "cpython"
     )
 
 

@@ -13,8 +13,13 @@ the interpreter's, without this module's frames.
 
 import os
 import sys
-from types import FrameType, TracebackType
-from typing import Any, Callable, Dict, List, Optional, Sequence
+
+# Nothing the program could shadow: until it runs, import only what runpy
+# (which ``python -m`` has loaded to start us) imports itself.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+    from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ._resolve import SETS_CACHED
 from ._version import __version__
@@ -59,7 +64,7 @@ class _Usage(Exception):
     """A command line this command cannot run (reported in one line, exit 2)."""
 
 
-def main(argv: Optional[Sequence[str]] = None, *, as_module: bool = False) -> int:
+def main(argv: "Optional[Sequence[str]]" = None, *, as_module: bool = False) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``).
 
     Returns 0 once the program has finished normally; every other outcome
@@ -79,7 +84,7 @@ def main(argv: Optional[Sequence[str]] = None, *, as_module: bool = False) -> in
     return status
 
 
-def _dispatch(args: List[str]) -> int:
+def _dispatch(args: "List[str]") -> int:
     if not args:
         raise _Usage("a target is required: -m MOD, PATH, - or bench")
     first = args[0]
@@ -114,14 +119,27 @@ def _dispatch(args: List[str]) -> int:
 
 
 def _version_line() -> str:
-    import platform
-
     from . import IMPLEMENTATION
 
     return (
         f"fastrunpy {__version__} ({IMPLEMENTATION} implementation) on "
-        f"{platform.python_implementation()} {platform.python_version()}"
+        f"{_python_implementation()} {_python_version()}"
     )
+
+
+# What platform.python_implementation() and python_version() say, without
+# importing platform (a program's platform.py may sit on sys.path).
+_IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython", "jython": "Jython"}
+
+
+def _python_implementation() -> str:
+    name = sys.implementation.name
+    return _IMPLEMENTATION_NAMES.get(name, name)
+
+
+def _python_version() -> str:
+    # The leading "X.Y.Z" of sys.version, as platform reads it ("3.13.0rc1" stays whole).
+    return sys.version.split(None, 1)[0]
 
 
 # --- what the interpreter would have set up ---------------------------------
@@ -182,7 +200,7 @@ def _abspath(path: str) -> str:
     return os.getcwd() + os.sep + path
 
 
-def _main_namespace(keep_file: bool) -> Dict[str, Any]:
+def _main_namespace(keep_file: bool) -> "Dict[str, Any]":
     """The real __main__ namespace, as it was before this command's own code ran."""
     from importlib.machinery import BuiltinImporter
 
@@ -204,7 +222,7 @@ def _main_namespace(keep_file: bool) -> Dict[str, Any]:
     return namespace
 
 
-def _path_entry_importer(path: str) -> Any:
+def _path_entry_importer(path: str) -> "Any":
     """The importer sys.path would use for ``path``, or None for a plain file.
 
     The interpreter asks the path hooks itself and records a plain file as
@@ -227,7 +245,7 @@ def _path_entry_importer(path: str) -> Any:
 # --- the three kinds of target ------------------------------------------------
 
 
-def _selected_runner() -> Callable[[str, bool], Dict[str, Any]]:
+def _selected_runner() -> "Callable[[str, bool], Dict[str, Any]]":
     """``_run_module_as_main`` of the implementation ``import fastrunpy`` chose."""
     import fastrunpy
 
@@ -236,7 +254,7 @@ def _selected_runner() -> Callable[[str, bool], Dict[str, Any]]:
     return runner
 
 
-def _run_module_target(mod_name: str, rest: List[str]) -> int:
+def _run_module_target(mod_name: str, rest: "List[str]") -> int:
     run_module_as_main = _selected_runner()
     # While the module is looked up (and its parent packages run), the
     # interpreter shows '-m' as argv[0]; runpy then replaces it.
@@ -246,7 +264,7 @@ def _run_module_target(mod_name: str, rest: List[str]) -> int:
     return _guarded(lambda: run_module_as_main(mod_name, True), through_runpy=True)
 
 
-def _run_path_target(path: str, rest: List[str]) -> int:
+def _run_path_target(path: str, rest: "List[str]") -> int:
     sys.argv[:] = [path] + rest
     full_path = _abspath(path)
     try:
@@ -264,7 +282,7 @@ def _run_path_target(path: str, rest: List[str]) -> int:
     return _run_script(full_path)
 
 
-def _run_stdin_target(rest: List[str]) -> int:
+def _run_stdin_target(rest: "List[str]") -> int:
     sys.argv[:] = ["-"] + rest
     _set_path0("")
     namespace = _main_namespace(keep_file=False)
@@ -312,7 +330,7 @@ def _run_script(full_path: str) -> int:
     return _guarded(run, through_runpy=False, namespace=namespace)
 
 
-def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
+def _exec_source(data: bytes, filename: str, namespace: "Dict[str, Any]") -> None:
     rejected: Optional[Exception] = None
     try:
         code = compile(data, filename, "exec", dont_inherit=True)
@@ -330,7 +348,7 @@ def _exec_source(data: bytes, filename: str, namespace: Dict[str, Any]) -> None:
         raise rejected
 
 
-def _import_outside_program(name: str) -> Any:
+def _import_outside_program(name: str) -> "Any":
     """Import a standard module without looking in the program's own directory.
 
     By now sys.path[0] is the program's directory, where a file of the same
@@ -346,7 +364,7 @@ def _import_outside_program(name: str) -> Any:
         sys.path.insert(0, program_entry)
 
 
-def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) -> bool:
+def _run_file_natively(data: bytes, filename: str, namespace: "Dict[str, Any]") -> bool:
     """Run ``data`` as ``python FILE`` would (PyRun_FileExFlags); False if this platform cannot."""
     try:
         ctypes = _import_outside_program("ctypes")
@@ -373,7 +391,7 @@ def _run_file_natively(data: bytes, filename: str, namespace: Dict[str, Any]) ->
     return True
 
 
-def _bytecode(data: bytes) -> Any:
+def _bytecode(data: bytes) -> "Any":
     import marshal
     from importlib.util import MAGIC_NUMBER
     from types import CodeType
@@ -390,7 +408,7 @@ def _bytecode(data: bytes) -> Any:
 
 
 def _guarded(
-    run: Callable[[], object], through_runpy: bool, namespace: Optional[Dict[str, Any]] = None
+    run: "Callable[[], object]", through_runpy: bool, namespace: "Optional[Dict[str, Any]]" = None
 ) -> int:
     """Run the target; an uncaught exception is reported like the interpreter's.
 
@@ -466,7 +484,7 @@ def _absorb_wrapper_exit() -> None:
     program_hook = sys.excepthook
     left = {name: getattr(sys, name) for name in _LAST_EXCEPTION_NAMES if hasattr(sys, name)}
 
-    def absorb(exc_type: Any, exc: Any, tb: Any) -> None:
+    def absorb(exc_type: "Any", exc: "Any", tb: "Any") -> None:
         sys.excepthook = program_hook
         if not isinstance(exc, SystemExit):
             program_hook(exc_type, exc, tb)
@@ -499,18 +517,18 @@ def _cleans_up_before_reporting() -> bool:
 _CLEANS_UP_BEFORE_REPORTING = _cleans_up_before_reporting()
 
 
-def _forget_script(namespace: Optional[Dict[str, Any]]) -> None:
+def _forget_script(namespace: "Optional[Dict[str, Any]]") -> None:
     if namespace is not None:
         namespace.pop("__file__", None)
         namespace.pop("__cached__", None)
 
 
-def _is_own(frame: FrameType) -> bool:
+def _is_own(frame: "FrameType") -> bool:
     name = frame.f_globals.get("__name__")
     return isinstance(name, str) and name.startswith(_OWN_PREFIX)
 
 
-def _launcher_frames() -> List[FrameType]:
+def _launcher_frames() -> "List[FrameType]":
     """The runpy frames of ``python -m fastrunpy``, outermost first.
 
     ``python -m MOD`` (and ``python DIR``) tracebacks start with the frames
@@ -530,15 +548,29 @@ def _launcher_frames() -> List[FrameType]:
     return outer
 
 
-def _program_traceback(tb: Optional[TracebackType], outer: List[FrameType]) -> Optional[TracebackType]:
+def _traceback_type() -> "type[TracebackType]":
+    # types.TracebackType, taken from a traceback instead of importing types:
+    # a failing program may have put its own types.py first on sys.path.
+    try:
+        raise _Usage
+    except _Usage as exc:
+        tb = exc.__traceback__
+    assert tb is not None
+    return type(tb)
+
+
+_TracebackType = _traceback_type()
+
+
+def _program_traceback(tb: "Optional[TracebackType]", outer: "List[FrameType]") -> "Optional[TracebackType]":
     while tb is not None and _is_own(tb.tb_frame):
         tb = tb.tb_next
     for frame in reversed(outer):
-        tb = TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
+        tb = _TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
     return tb
 
 
-def _report(exc: BaseException, outer: List[FrameType]) -> None:
+def _report(exc: BaseException, outer: "List[FrameType]") -> None:
     """What the interpreter does with an uncaught exception (PyErr_Print)."""
     tb = _program_traceback(exc.__traceback__, outer)
     exc.__traceback__ = tb
@@ -586,9 +618,31 @@ _SIGINT_EXIT = [False]
 
 
 def _arm_sigint_exit() -> None:
+    _exit_handlers().register(_exit_by_sigint)
+
+
+def _exit_handlers() -> "Any":
+    """The atexit module, if possible without adding it to sys.modules.
+
+    The program has not imported atexit yet and must not find it imported
+    (``python -m`` does not import it).  From 3.10 the exit handlers belong
+    to the interpreter, not to a module object, so a private instance of the
+    built-in module registers into the same list the program's ``atexit``
+    will.  On 3.9 each instance keeps its own list, and only the one created
+    last is run at exit: there the shared module must be imported.
+    """
+    if sys.version_info >= (3, 10) and "atexit" not in sys.modules:
+        from importlib.machinery import BuiltinImporter
+
+        spec = BuiltinImporter.find_spec("atexit")
+        if spec is not None:
+            module = BuiltinImporter.create_module(spec)
+            if module is not None:
+                BuiltinImporter.exec_module(module)
+                return module
     import atexit
 
-    atexit.register(_exit_by_sigint)
+    return atexit
 
 
 def _exit_by_sigint() -> None:
@@ -596,7 +650,7 @@ def _exit_by_sigint() -> None:
         return
     # The built-in _signal, not signal.py: a program's own signal.py next
     # to it must not be imported on its way out.
-    import _signal
+    import _signal  # type: ignore[import-not-found]  # (no stub; same API as signal)
 
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -13,7 +13,6 @@ in order, and then every step is exactly stdlib's.
 import builtins
 import os
 import sys
-from collections import OrderedDict
 from importlib.machinery import (
     BuiltinImporter,
     FileFinder,
@@ -24,9 +23,17 @@ from importlib.machinery import (
     SourcelessFileLoader,
 )
 from importlib.util import source_hash
-from threading import Lock, RLock
+
+# _thread and time are loaded by every interpreter at start-up; threading,
+# collections and typing are not, and ``import runpy`` does not load them.
+# Neither may this module: ``python -m fastrunpy`` imports it with the
+# working directory at sys.path[0], where a same-named file would win.
+from _thread import RLock, allocate_lock as Lock
 from time import time_ns
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 from . import _resolve
 from ._resolve import _Error as _Error  # re-exported: part of runpy's private API
@@ -39,17 +46,17 @@ _builtins_dict = vars(builtins)
 # that into a direct evaluation that skips exec's "exec" audit event.
 _builtin_exec = builtins.exec
 
-_ABSENT: Any = object()  # "no such entry" for a saved sys.modules value
+_ABSENT: "Any" = object()  # "no such entry" for a saved sys.modules value
 _ARGV0 = object()  # registry key for sys.argv[0]; sys.modules entries are keyed by name
 
 # One lock for the registry only; user code never runs while it is held, so
 # nested runs and runs started from other threads cannot deadlock on it.
 _lock = RLock()
 # key -> the saved-value cells of the runs that currently override it, oldest first
-_overrides: Dict[Any, List[List[Any]]] = {}
+_overrides: "Dict[Any, List[List[Any]]]" = {}
 
 
-def _push(key: Any, saved: Any) -> List[Any]:
+def _push(key: "Any", saved: "Any") -> "List[Any]":
     cell = [saved]
     stack = _overrides.get(key)
     if stack is None:
@@ -59,7 +66,7 @@ def _push(key: Any, saved: Any) -> List[Any]:
     return cell
 
 
-def _pop(key: Any, cell: List[Any]) -> bool:
+def _pop(key: "Any", cell: "List[Any]") -> bool:
     """Forget ``cell``; True when it was the newest override, so it must restore."""
     stack = _overrides[key]
     if stack[-1] is cell:
@@ -77,7 +84,7 @@ def _pop(key: Any, cell: List[Any]) -> bool:
 # The _swap_*/_unswap_* helpers expect _lock to be held by the caller.
 
 
-def _swap_module(name: str, module: Any) -> List[Any]:
+def _swap_module(name: str, module: "Any") -> "List[Any]":
     """Put ``module`` (or _ABSENT: remove) at sys.modules[name]; return the restore cell."""
     modules = sys.modules
     saved = modules.get(name, _ABSENT)
@@ -91,7 +98,7 @@ def _swap_module(name: str, module: Any) -> List[Any]:
     return cell
 
 
-def _unswap_module(name: str, cell: List[Any], missing_ok: bool) -> None:
+def _unswap_module(name: str, cell: "List[Any]", missing_ok: bool) -> None:
     if not _pop(name, cell):
         return
     saved = cell[0]
@@ -104,19 +111,19 @@ def _unswap_module(name: str, cell: List[Any], missing_ok: bool) -> None:
         del modules[name]  # KeyError if the run removed it, as in stdlib
 
 
-def _swap_argv0(value: Any) -> List[Any]:
+def _swap_argv0(value: "Any") -> "List[Any]":
     argv = sys.argv
     cell = _push(_ARGV0, argv[0])
     argv[0] = value
     return cell
 
 
-def _unswap_argv0(cell: List[Any]) -> None:
+def _unswap_argv0(cell: "List[Any]") -> None:
     if _pop(_ARGV0, cell):
         sys.argv[0] = cell[0]
 
 
-def _enter_run(name: str, module: Any, argv0: Any) -> Tuple[List[Any], List[Any]]:
+def _enter_run(name: str, module: "Any", argv0: "Any") -> "Tuple[List[Any], List[Any]]":
     """_TempModule then _ModifiedArgv0, as runpy nests them."""
     with _lock:
         module_cell = _swap_module(name, module)
@@ -128,7 +135,7 @@ def _enter_run(name: str, module: Any, argv0: Any) -> Tuple[List[Any], List[Any]
         return module_cell, argv_cell
 
 
-def _exit_run(name: str, cells: Tuple[List[Any], List[Any]]) -> None:
+def _exit_run(name: str, cells: "Tuple[List[Any], List[Any]]") -> None:
     with _lock:
         try:
             _unswap_argv0(cells[1])
@@ -157,7 +164,7 @@ class _TempModule(object):
 
 
 class _ModifiedArgv0(object):
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: "Any") -> None:
         self.value = value
         self._cell: Optional[List[Any]] = None
         self._used = False
@@ -183,11 +190,56 @@ class _ModifiedArgv0(object):
 # anything the checks cannot vouch for is resolved afresh, as stdlib would.
 
 
-class CacheInfo(NamedTuple):
-    hits: int
-    misses: int
-    maxsize: int
-    currsize: int
+class CacheInfo(tuple[int, int, int, int]):
+    """cache_info()'s answer: a named tuple (hits, misses, maxsize, currsize).
+
+    Written out by hand: collections.namedtuple and typing.NamedTuple would
+    import modules that runpy does not.
+    """
+
+    __slots__ = ()
+    _fields = ("hits", "misses", "maxsize", "currsize")
+    __match_args__ = ("hits", "misses", "maxsize", "currsize")
+
+    def __new__(cls, hits: int, misses: int, maxsize: int, currsize: int) -> "CacheInfo":
+        return tuple.__new__(cls, (hits, misses, maxsize, currsize))
+
+    @property
+    def hits(self) -> int:
+        return self[0]
+
+    @property
+    def misses(self) -> int:
+        return self[1]
+
+    @property
+    def maxsize(self) -> int:
+        return self[2]
+
+    @property
+    def currsize(self) -> int:
+        return self[3]
+
+    def __repr__(self) -> str:
+        return "%s(hits=%r, misses=%r, maxsize=%r, currsize=%r)" % ((type(self).__name__,) + tuple(self))
+
+    def __getnewargs__(self) -> "Tuple[int, int, int, int]":
+        return (self[0], self[1], self[2], self[3])  # copy and pickle call __new__ with these
+
+    @classmethod
+    def _make(cls, iterable: "Any") -> "CacheInfo":
+        return cls(*iterable)
+
+    def _asdict(self) -> "Dict[str, int]":
+        return dict(zip(self._fields, self))
+
+    def _replace(self, **changes: int) -> "CacheInfo":
+        values = self._asdict()
+        unknown = [name for name in changes if name not in values]
+        if unknown:
+            raise ValueError(f"Got unexpected field names: {unknown!r}")
+        values.update(changes)
+        return type(self)(**values)
 
 
 DEFAULT_MAXSIZE = 512
@@ -201,22 +253,24 @@ SETTLE_NS_FINE = 50_000_000
 SETTLE_NS_COARSE = 2_000_000_000
 # compile() here always uses the interpreter's optimization level and no flags.
 _COMPILE_KEY = (sys.flags.optimize, 0)
-_MISSING: Any = object()
+_MISSING: "Any" = object()
 
 # Guards the entries and counters; held only around dict operations on our own keys.
 _cache_lock = Lock()
-_entries: "OrderedDict[Any, Any]" = OrderedDict()
+# Plain dicts keep insertion order: the first key is the least recently used,
+# and a hit moves its key to the end by taking it out and putting it back.
+_entries: "Dict[Any, Any]" = {}
 # Keys missed once.  An entry is recorded only on a target's second miss, so
 # a target run once (the common case for one-off scripts) pays nothing for
 # recording and takes no room among the entries.
-_seen_once: "OrderedDict[Any, None]" = OrderedDict()
+_seen_once: "Dict[Any, None]" = {}
 _hits = 0
 _misses = 0
 _maxsize = DEFAULT_MAXSIZE
 _validation = "timestamp"
 
 
-def cache_info() -> CacheInfo:
+def cache_info() -> "CacheInfo":
     """Hits, misses, maximum and current number of entries of this implementation's cache."""
     with _cache_lock:
         return CacheInfo(_hits, _misses, _maxsize, len(_entries))
@@ -231,7 +285,7 @@ def cache_clear() -> None:
         _hits = _misses = 0
 
 
-def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] = None) -> None:
+def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[str]" = None) -> None:
     """Set the cache size (entries, LRU; 0 disables caching) and how hits are validated.
 
     validation: "timestamp" (default: stat signature, content hash while the
@@ -252,13 +306,13 @@ def cache_configure(*, maxsize: Optional[int] = None, validation: Optional[str] 
             _trim(_seen_once)
 
 
-def _trim(mapping: "OrderedDict[Any, Any]") -> None:
+def _trim(mapping: "Dict[Any, Any]") -> None:
     """Drop the least recently used keys beyond _maxsize (caller holds _cache_lock)."""
     while len(mapping) > _maxsize:
-        mapping.popitem(last=False)
+        del mapping[next(iter(mapping))]
 
 
-def _cache_get(key: Any) -> Any:
+def _cache_get(key: "Any") -> "Any":
     """The entry for key, counted as a hit; _cache_reject() turns that into a miss."""
     global _hits, _misses
     with _cache_lock:
@@ -267,11 +321,12 @@ def _cache_get(key: Any) -> Any:
             _misses += 1
         else:
             _hits += 1
-            _entries.move_to_end(key)
+            del _entries[key]
+            _entries[key] = entry  # now the most recently used
         return entry
 
 
-def _cache_reject(key: Any, entry: Any) -> None:
+def _cache_reject(key: "Any", entry: "Any") -> None:
     """An entry failed validation: drop it and count the lookup as a miss."""
     global _hits, _misses
     with _cache_lock:
@@ -281,7 +336,7 @@ def _cache_reject(key: Any, entry: Any) -> None:
             del _entries[key]
 
 
-def _second_miss(key: Any) -> bool:
+def _second_miss(key: "Any") -> bool:
     """True when key was missed before; otherwise remember this first miss."""
     with _cache_lock:
         if key in _seen_once:
@@ -292,14 +347,14 @@ def _second_miss(key: Any) -> bool:
         return False
 
 
-def _cache_put(key: Any, entry: Any) -> None:
+def _cache_put(key: "Any", entry: "Any") -> None:
     with _cache_lock:
+        _entries.pop(key, None)  # a replaced entry becomes the most recently used
         _entries[key] = entry
-        _entries.move_to_end(key)
         _trim(_entries)
 
 
-def _signature(path: str) -> Any:
+def _signature(path: str) -> "Any":
     """What stat() says about a file's identity and content, or None if it is gone."""
     try:
         st = os.stat(path)
@@ -308,7 +363,7 @@ def _signature(path: str) -> Any:
     return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _settled(signature: Any, read_at_ns: int) -> bool:
+def _settled(signature: "Any", read_at_ns: int) -> bool:
     mtime_ns: int = signature[3]
     ctime_ns: int = signature[4]
     whole_seconds = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
@@ -316,7 +371,7 @@ def _settled(signature: Any, read_at_ns: int) -> bool:
     return read_at_ns - max(mtime_ns, ctime_ns) > margin
 
 
-def _read_bytes(path: str) -> Optional[bytes]:
+def _read_bytes(path: str) -> "Optional[bytes]":
     try:
         with open(path, "rb") as stream:
             return stream.read()
@@ -324,7 +379,7 @@ def _read_bytes(path: str) -> Optional[bytes]:
         return None
 
 
-def _content_unchanged(entry: Any, path: str) -> bool:
+def _content_unchanged(entry: "Any", path: str) -> bool:
     if entry.content_hash is None:
         return False
     data = _read_bytes(path)
@@ -336,7 +391,7 @@ def _content_unchanged(entry: Any, path: str) -> bool:
 _isabs = os.path.isabs
 _FILEFINDER_HOOK = "FileFinder.path_hook.<locals>.path_hook_for_FileFinder"
 # sys.path_hooks as last seen: (hooks, only the import system's own, zipimporter among them)
-_hooks_verdict: Tuple[Tuple[Any, ...], bool, bool] = ((), False, False)
+_hooks_verdict: "Tuple[Tuple[Any, ...], bool, bool]" = ((), False, False)
 
 
 def _known_path_hooks() -> bool:
@@ -371,11 +426,11 @@ else:
     _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
-def _open_event(path: str) -> Tuple[str, Tuple[Any, ...]]:
+def _open_event(path: str) -> "Tuple[str, Tuple[Any, ...]]":
     return ("open", (path, "r", _READ_FLAGS))
 
 
-def _replay(events: Tuple[Tuple[str, Tuple[Any, ...]], ...]) -> None:
+def _replay(events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]") -> None:
     for event, args in events:
         _audit(event, *args)
 
@@ -384,8 +439,8 @@ class _ScriptEntry(object):
     __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events")
 
     def __init__(
-        self, code: Any, full_path: str, signature: Any, content_hash: Optional[bytes], settled: bool,
-        events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
+        self, code: "Any", full_path: str, signature: "Any", content_hash: "Optional[bytes]", settled: bool,
+        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
     ) -> None:
         self.code = code
         self.full_path = full_path
@@ -395,7 +450,7 @@ class _ScriptEntry(object):
         self.events = events  # what reading and compiling the file raises
 
 
-def _script_key(path_name: Any, run_name: str) -> Any:
+def _script_key(path_name: "Any", run_name: str) -> "Any":
     """Cache key for a script path, or None when the path is not cacheable."""
     if type(path_name) is str:
         path = path_name
@@ -418,7 +473,7 @@ def _script_key(path_name: Any, run_name: str) -> Any:
     return (where, _COMPILE_KEY, type(path_name), run_name)  # compile() takes the module name
 
 
-def _script_hit(key: Any, path_name: Any, run_name: str) -> Any:
+def _script_hit(key: "Any", path_name: "Any", run_name: str) -> "Any":
     """The cached code for a script, with the audit events reading it would raise; None on a miss."""
     entry = _cache_get(key)
     if entry is None:
@@ -442,7 +497,7 @@ def _script_hit(key: Any, path_name: Any, run_name: str) -> Any:
     return _script_confirmed(key, entry, path_name, run_name)
 
 
-def _script_confirmed(key: Any, entry: Any, path_name: Any, run_name: str) -> Any:
+def _script_confirmed(key: "Any", entry: "Any", path_name: "Any", run_name: str) -> "Any":
     import io
 
     read_at = time_ns()
@@ -460,7 +515,7 @@ def _script_confirmed(key: Any, entry: Any, path_name: Any, run_name: str) -> An
     return entry.code
 
 
-def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
+def _script_code(path_name: "Any", run_name: str, key: "Any") -> "Any":
     """Load a script's code as runpy does, recording it for later runs when possible."""
     if key is None or not _maxsize or not _second_miss(key):
         return _resolve.code_from_file(path_name, run_name)[0]
@@ -469,6 +524,7 @@ def _script_code(path_name: Any, run_name: str, key: Any) -> Any:
     read_at = time_ns()
     code, source = _resolve.code_from_file(path_name, run_name)
     if signature is not None:
+        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]"
         if source is None:  # compiled file: read_code() succeeded on the first open
             events = (_open_event(full_path), ("marshal.load", ()))
             content_hash = None
@@ -486,7 +542,7 @@ _CACHEABLE_LOADERS = (SourceFileLoader, SourcelessFileLoader)
 _PLAIN_FINDERS = (BuiltinImporter, FrozenImporter, PathFinder)
 
 
-def _finder_is_known(finder: Any, mod_name: str) -> bool:
+def _finder_is_known(finder: "Any", mod_name: str) -> bool:
     """Whether a meta path finder is one whose answer for mod_name we can predict."""
     if finder in _PLAIN_FINDERS:
         return True
@@ -512,10 +568,10 @@ class _ModuleEntry(object):
     )
 
     def __init__(
-        self, spec: Any, code: Any, parent: Any, prefix: List[Any], probes: Tuple[Any, ...],
-        meta_path: Tuple[Any, ...], environment: Any, source: str, source_signature: Any,
-        bytecode: Optional[str], bytecode_signature: Any, content_hash: Optional[bytes], settled: bool,
-        events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
+        self, spec: "Any", code: "Any", parent: "Any", prefix: "List[Any]", probes: "Tuple[Any, ...]",
+        meta_path: "Tuple[Any, ...]", environment: "Any", source: str, source_signature: "Any",
+        bytecode: "Optional[str]", bytecode_signature: "Any", content_hash: "Optional[bytes]", settled: bool,
+        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
     ) -> None:
         self.spec = spec
         self.code = code
@@ -533,12 +589,12 @@ class _ModuleEntry(object):
         self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
 
 
-def _environment() -> Any:
+def _environment() -> "Any":
     # Where and whether get_code() writes bytecode.
     return (sys.dont_write_bytecode, sys.pycache_prefix)
 
 
-def _search_path(mod_name: str) -> Any:
+def _search_path(mod_name: str) -> "Any":
     """(parent module or None, the path list find_spec would search), or None."""
     parent_name = mod_name.rpartition(".")[0]
     if not parent_name:
@@ -550,11 +606,11 @@ def _search_path(mod_name: str) -> Any:
     return parent, path
 
 
-def _module_key(mod_name: str, path: Any) -> Any:
+def _module_key(mod_name: str, path: "Any") -> "Any":
     return (mod_name, path[0] if path else None, _COMPILE_KEY)
 
 
-def _probe_entry(entry: Any) -> Any:
+def _probe_entry(entry: "Any") -> "Any":
     """(sys.path_importer_cache key, finder) for a search path entry, or None if opaque."""
     if type(entry) is not str:
         return None
@@ -567,12 +623,12 @@ def _probe_entry(entry: Any) -> Any:
     return key, sys.path_importer_cache.get(key, _MISSING)
 
 
-def _finder_directory(finder: Any) -> Any:
+def _finder_directory(finder: "Any") -> "Any":
     # The directory FileFinder stats to decide whether to re-list it.
     return finder.path or os.getcwd()
 
 
-def _directory_mtime(path: str) -> Optional[float]:
+def _directory_mtime(path: str) -> "Optional[float]":
     """st_mtime as FileFinder compares it, or None if the stat fails."""
     try:
         return os.stat(path).st_mtime
@@ -580,7 +636,7 @@ def _directory_mtime(path: str) -> Optional[float]:
         return None
 
 
-def _module_hit(mod_name: str, parent: Any, path: Any) -> Any:
+def _module_hit(mod_name: str, parent: "Any", path: "Any") -> "Any":
     key = _module_key(mod_name, path)
     entry = _cache_get(key)
     if entry is None:
@@ -592,7 +648,7 @@ def _module_hit(mod_name: str, parent: Any, path: Any) -> Any:
     return _fresh_spec(entry.spec), entry.code
 
 
-def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
+def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
     if entry.parent is not parent or path[: len(entry.prefix)] != entry.prefix:
         return False
     if tuple(sys.meta_path) != entry.meta_path or _environment() != entry.environment:
@@ -624,7 +680,7 @@ def _module_still_valid(entry: Any, parent: Any, path: Any) -> bool:
     return True
 
 
-def _worth_recording(mod_name: str, spec: Any) -> bool:
+def _worth_recording(mod_name: str, spec: "Any") -> bool:
     return (
         mod_name not in sys.modules
         and type(spec) is ModuleSpec
@@ -633,7 +689,7 @@ def _worth_recording(mod_name: str, spec: Any) -> bool:
     )
 
 
-def _code_and_file_traffic(mod_name: str, spec: Any, error: Any) -> Tuple[Any, Dict[str, bytes], Dict[str, bytes]]:
+def _code_and_file_traffic(mod_name: str, spec: "Any", error: "Any") -> "Tuple[Any, Dict[str, bytes], Dict[str, bytes]]":
     """code_from_loader(), noting what the loader read and wrote, file by file.
 
     The loader's own get_data/set_data do the work (and raise their audit
@@ -650,7 +706,7 @@ def _code_and_file_traffic(mod_name: str, spec: Any, error: Any) -> Tuple[Any, D
         reads[path] = data
         return data
 
-    def writing(path: str, data: bytes, *args: Any, **kwargs: Any) -> Any:
+    def writing(path: str, data: bytes, *args: "Any", **kwargs: "Any") -> "Any":
         writes[path] = data
         return set_data(path, data, *args, **kwargs)  # type: ignore[misc]
 
@@ -667,8 +723,8 @@ def _code_and_file_traffic(mod_name: str, spec: Any, error: Any) -> Tuple[Any, D
 
 
 def _loader_events(
-    spec: Any, reads: Dict[str, bytes], writes: Dict[str, bytes], bytecode_before: Any
-) -> Optional[Tuple[Tuple[str, Tuple[Any, ...]], ...]]:
+    spec: "Any", reads: "Dict[str, bytes]", writes: "Dict[str, bytes]", bytecode_before: "Any"
+) -> "Optional[Tuple[Tuple[str, Tuple[Any, ...]], ...]]":
     """The audit events get_code() will raise on the next run, or None if that cannot be known.
 
     Next time the loader either unmarshals a valid timestamp .pyc (read now,
@@ -696,9 +752,9 @@ def _loader_events(
 
 
 def _record_module(
-    mod_name: str, spec: Any, code: Any, parent: Any, path: Any, read_at: int, source_signature: Any,
-    events: Tuple[Tuple[str, Tuple[Any, ...]], ...],
-) -> Any:
+    mod_name: str, spec: "Any", code: "Any", parent: "Any", path: "Any", read_at: int, source_signature: "Any",
+    events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
+) -> "Any":
     """A cache entry for a module found by the path finder, or None if its answer is not predictable.
 
     The caller has checked _worth_recording() before the loader ran.
@@ -753,7 +809,7 @@ def _record_module(
     )
 
 
-def _fresh_spec(spec: Any) -> Any:
+def _fresh_spec(spec: "Any") -> "Any":
     """A copy of a cached spec (and its loader) that no earlier run can have touched."""
     copy = ModuleSpec.__new__(ModuleSpec)
     copy.__dict__.update(spec.__dict__)
@@ -768,7 +824,7 @@ def _fresh_spec(spec: Any) -> Any:
     return copy
 
 
-def _module_lookup(mod_name: str, error: Any) -> Any:
+def _module_lookup(mod_name: str, error: "Any") -> "Any":
     """The lookup _resolve.get_module_details uses: cached (spec, code) when still valid."""
     if not _maxsize or mod_name in sys.modules:
         return _resolve.plain_lookup(mod_name, error)
@@ -801,7 +857,7 @@ def _module_lookup(mod_name: str, error: Any) -> Any:
     return spec, code
 
 
-def _exec(code: Any, run_globals: Dict[str, Any]) -> None:
+def _exec(code: "Any", run_globals: "Dict[str, Any]") -> None:
     if isinstance(code, (str, bytes, bytearray)) and isinstance(run_globals, dict):
         # Compile here rather than let exec() inherit the caller's __future__
         # flags; exec() adds __builtins__ before compiling, so do that first.
@@ -812,14 +868,14 @@ def _exec(code: Any, run_globals: Dict[str, Any]) -> None:
 
 
 def _run_code(
-    code: Any,
-    run_globals: Dict[str, Any],
-    init_globals: Optional[Dict[str, Any]] = None,
-    mod_name: Optional[str] = None,
-    mod_spec: Any = None,
-    pkg_name: Optional[str] = None,
-    script_name: Any = None,
-) -> Dict[str, Any]:
+    code: "Any",
+    run_globals: "Dict[str, Any]",
+    init_globals: "Optional[Dict[str, Any]]" = None,
+    mod_name: "Optional[str]" = None,
+    mod_spec: "Any" = None,
+    pkg_name: "Optional[str]" = None,
+    script_name: "Any" = None,
+) -> "Dict[str, Any]":
     """Helper to run code in nominated namespace"""
     if init_globals is not None:
         run_globals.update(init_globals)
@@ -846,13 +902,13 @@ def _run_code(
 
 
 def _run_module_code(
-    code: Any,
-    init_globals: Optional[Dict[str, Any]] = None,
-    mod_name: Optional[str] = None,
-    mod_spec: Any = None,
-    pkg_name: Optional[str] = None,
-    script_name: Any = None,
-) -> Dict[str, Any]:
+    code: "Any",
+    init_globals: "Optional[Dict[str, Any]]" = None,
+    mod_name: "Optional[str]" = None,
+    mod_spec: "Any" = None,
+    pkg_name: "Optional[str]" = None,
+    script_name: "Any" = None,
+) -> "Dict[str, Any]":
     """Helper to run code in new namespace with sys modified"""
     fname = script_name if mod_spec is None else mod_spec.origin
     module = ModuleType(mod_name)  # type: ignore[arg-type]
@@ -866,11 +922,11 @@ def _run_module_code(
     return mod_globals.copy()
 
 
-def _get_module_details(mod_name: str, error: Any = ImportError) -> Any:
+def _get_module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
     return _resolve.get_module_details(mod_name, error, _module_lookup)
 
 
-def _get_main_module_details(error: Any = ImportError) -> Any:
+def _get_main_module_details(error: "Any" = ImportError) -> "Any":
     # __main__ is hidden while searching so its __loader__ cannot answer for
     # the directory or zip being run.
     with _lock:
@@ -887,7 +943,7 @@ def _get_main_module_details(error: Any = ImportError) -> Any:
             _unswap_module("__main__", cell, True)
 
 
-def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> Dict[str, Any]:
+def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> "Dict[str, Any]":
     """Runs the designated module in the __main__ namespace
 
     This is what ``python -m`` uses: the module shares the real ``__main__``
@@ -909,10 +965,10 @@ def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> Dict[str, Any
 
 def run_module(
     mod_name: str,
-    init_globals: Optional[Dict[str, Any]] = None,
-    run_name: Optional[str] = None,
+    init_globals: "Optional[Dict[str, Any]]" = None,
+    run_name: "Optional[str]" = None,
     alter_sys: bool = False,
-) -> Dict[str, Any]:
+) -> "Dict[str, Any]":
     """Execute a module's code without importing it, and return its globals.
 
     Same contract as ``runpy.run_module``: ``mod_name`` is an absolute module
@@ -931,10 +987,10 @@ def run_module(
 
 
 def run_path(
-    path_name: Any,
-    init_globals: Optional[Dict[str, Any]] = None,
-    run_name: Optional[str] = None,
-) -> Dict[str, Any]:
+    path_name: "Any",
+    init_globals: "Optional[Dict[str, Any]]" = None,
+    run_name: "Optional[str]" = None,
+) -> "Dict[str, Any]":
     """Execute the code at a filesystem location, and return its globals.
 
     Same contract as ``runpy.run_path``: ``path_name`` is a script (source or
@@ -958,7 +1014,7 @@ def run_path(
     return _run_module_code(code, init_globals, run_name, pkg_name=pkg_name, script_name=path_name)
 
 
-def _run_path_entry(path_name: Any, init_globals: Any, run_name: str, pkg_name: str) -> Dict[str, Any]:
+def _run_path_entry(path_name: "Any", init_globals: "Any", run_name: str, pkg_name: str) -> "Dict[str, Any]":
     """run_path of a directory or zip file: its __main__ is found through sys.path."""
     sys.path.insert(0, path_name)
     try:

@@ -11,7 +11,14 @@ import importlib.util
 import io
 import os
 import sys
-from typing import Any, Optional, Tuple, Type
+
+# No runtime typing: it would be one more module ``import runpy`` does not load.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple, Type
+
+    ErrorType = Type[BaseException]
+    Details = Tuple[str, Any, Any]
 
 # 3.9 imports pkgutil when runpy is imported; later versions only on first use.
 # Users can observe that through sys.modules, so follow the running version.
@@ -41,15 +48,11 @@ def _errors_carry_name() -> bool:
 
 ERRORS_CARRY_NAME = _errors_carry_name()
 
-ErrorType = Type[BaseException]
-Details = Tuple[str, Any, Any]
-
-
 class _Error(Exception):
     """Error that _run_module_as_main() should report without a traceback"""
 
 
-def lookup_error(error: ErrorType, message: str, mod_name: str) -> BaseException:
+def lookup_error(error: "ErrorType", message: str, mod_name: str) -> BaseException:
     """``error(message)``, with ``name=mod_name`` where runpy sets it (ImportErrors only)."""
     if ERRORS_CARRY_NAME and issubclass(error, ImportError):
         return error(message, name=mod_name)
@@ -90,7 +93,7 @@ def import_parent(mod_name: str) -> None:
         _warn_already_imported(mod_name, pkg_name)
 
 
-def find_spec(mod_name: str, error: ErrorType) -> Any:
+def find_spec(mod_name: str, error: "ErrorType") -> "Any":
     """importlib's find_spec, with runpy's translation of its failures."""
     try:
         spec = importlib.util.find_spec(mod_name)
@@ -110,14 +113,14 @@ def find_spec(mod_name: str, error: ErrorType) -> Any:
     return spec
 
 
-def plain_lookup(mod_name: str, error: ErrorType) -> Tuple[Any, Any]:
+def plain_lookup(mod_name: str, error: "ErrorType") -> "Tuple[Any, Any]":
     """(spec, None): find the spec now; the code is fetched by the caller."""
     return find_spec(mod_name, error), None
 
 
 def get_module_details(
-    mod_name: str, error: ErrorType = ImportError, lookup: Any = plain_lookup
-) -> Details:
+    mod_name: str, error: "ErrorType" = ImportError, lookup: "Any" = plain_lookup
+) -> "Details":
     """Return (name actually run, spec, code) for ``run_module(mod_name)``.
 
     ``lookup(name, error)`` gives (spec, code or None); the caches pass their
@@ -135,7 +138,7 @@ def get_module_details(
     return mod_name, spec, code
 
 
-def _package_main_details(pkg_name: str, error: ErrorType, lookup: Any) -> Details:
+def _package_main_details(pkg_name: str, error: "ErrorType", lookup: "Any") -> "Details":
     if pkg_name == "__main__" or pkg_name.endswith(".__main__"):
         raise lookup_error(error, "Cannot use package as __main__ module", pkg_name)
     try:
@@ -148,7 +151,7 @@ def _package_main_details(pkg_name: str, error: ErrorType, lookup: Any) -> Detai
         )
 
 
-def code_from_loader(mod_name: str, spec: Any, error: ErrorType) -> Any:
+def code_from_loader(mod_name: str, spec: "Any", error: "ErrorType") -> "Any":
     loader = spec.loader
     if loader is None:
         raise lookup_error(error, f"{mod_name!r} is a namespace package and cannot be executed", mod_name)
@@ -161,14 +164,14 @@ def code_from_loader(mod_name: str, spec: Any, error: ErrorType) -> Any:
     return code
 
 
-def main_not_found(exc: ImportError, error: ErrorType) -> Optional[BaseException]:
+def main_not_found(exc: "ImportError", error: "ErrorType") -> "Optional[BaseException]":
     """The friendlier error runpy gives when a dir or zip has no __main__."""
     if "__main__" in str(exc):
         return lookup_error(error, f"can't find '__main__' module in {sys.path[0]!r}", "__main__")
     return None
 
 
-def path_importer(path_name: Any) -> Any:
+def path_importer(path_name: "Any") -> "Any":
     """The finder sys.path would use for ``path_name``, or None for a plain file.
 
     Goes through pkgutil so sys.path_importer_cache is filled exactly as by runpy.
@@ -183,7 +186,7 @@ def path_importer(path_name: Any) -> Any:
     return importer
 
 
-def script_path(path_name: Any) -> Any:
+def script_path(path_name: "Any") -> "Any":
     """The value runpy uses for __file__, argv[0] and sys.path of a run_path target.
 
     3.13 decodes path-like and bytes paths to str; earlier versions keep the
@@ -192,7 +195,7 @@ def script_path(path_name: Any) -> Any:
     return os.fsdecode(path_name) if _PY313 else path_name
 
 
-def code_from_file(path_name: Any, run_name: str) -> Tuple[Any, Optional[bytes]]:
+def code_from_file(path_name: "Any", run_name: str) -> "Tuple[Any, Optional[bytes]]":
     """(code, source) for a script, read as runpy reads it: first as bytecode, then as source.
 
     ``source`` is None for a compiled file.  The file is opened twice for
@@ -210,14 +213,14 @@ def code_from_file(path_name: Any, run_name: str) -> Tuple[Any, Optional[bytes]]
     return compile_source(source, path_name, run_name), source
 
 
-def compile_source(source: Any, filename: Any, run_name: Optional[str]) -> Any:
+def compile_source(source: "Any", filename: "Any", run_name: "Optional[str]") -> "Any":
     # dont_inherit: this package's own __future__ flags must never reach user code.
     if _COMPILE_TAKES_MODULE:
         return compile(source, filename, "exec", dont_inherit=True, module=run_name)  # type: ignore[call-overload]
     return compile(source, filename, "exec", dont_inherit=True)
 
 
-def compile_string(source: Any) -> Any:
+def compile_string(source: "Any") -> "Any":
     """What ``exec(source)`` would compile inside runpy, which has no __future__ imports."""
     return compile(source, "<string>", "exec", dont_inherit=True)
 
