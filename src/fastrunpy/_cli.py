@@ -11,6 +11,8 @@ the interpreter's, without this module's frames.
 ``fastrunpy bench ...`` is the timing tool in ``_bench``.
 """
 
+import importlib.machinery  # loaded already: runpy and fastrunpy's core import it
+import importlib.util
 import os
 import sys
 
@@ -202,8 +204,8 @@ def _abspath(path: str) -> str:
 
 def _main_namespace(keep_file: bool) -> "Dict[str, Any]":
     """The real __main__ namespace, as it was before this command's own code ran."""
-    from importlib.machinery import BuiltinImporter
-
+    # Not "from importlib.machinery import": see _core_py (3.14 imports warnings).
+    BuiltinImporter = importlib.machinery.BuiltinImporter
     namespace: Dict[str, Any] = sys.modules["__main__"].__dict__
     launcher = namespace.get("__file__")
     if isinstance(launcher, str) and launcher in sys.path_importer_cache:
@@ -310,8 +312,9 @@ def _run_script(full_path: str) -> int:
     namespace["__file__"] = full_path
     if SETS_CACHED:
         namespace["__cached__"] = None
-    from importlib.machinery import SourceFileLoader, SourcelessFileLoader
-    from importlib.util import MAGIC_NUMBER
+    SourceFileLoader = importlib.machinery.SourceFileLoader
+    SourcelessFileLoader = importlib.machinery.SourcelessFileLoader
+    MAGIC_NUMBER = importlib.util.MAGIC_NUMBER
 
     # The interpreter treats a file as bytecode by its name or by the first
     # half of the magic number, whatever the name.
@@ -393,7 +396,7 @@ def _run_file_natively(data: bytes, filename: str, namespace: "Dict[str, Any]") 
 
 def _bytecode(data: bytes) -> "Any":
     import marshal
-    from importlib.util import MAGIC_NUMBER
+    MAGIC_NUMBER = importlib.util.MAGIC_NUMBER
     from types import CodeType
 
     if data[:4] != MAGIC_NUMBER:
@@ -632,8 +635,7 @@ def _exit_handlers() -> "Any":
     last is run at exit: there the shared module must be imported.
     """
     if sys.version_info >= (3, 10) and "atexit" not in sys.modules:
-        from importlib.machinery import BuiltinImporter
-
+        BuiltinImporter = importlib.machinery.BuiltinImporter
         spec = BuiltinImporter.find_spec("atexit")
         if spec is not None:
             module = BuiltinImporter.create_module(spec)

@@ -13,16 +13,20 @@ in order, and then every step is exactly stdlib's.
 import builtins
 import os
 import sys
-from importlib.machinery import (
-    BuiltinImporter,
-    FileFinder,
-    FrozenImporter,
-    ModuleSpec,
-    PathFinder,
-    SourceFileLoader,
-    SourcelessFileLoader,
-)
-from importlib.util import source_hash
+import importlib.machinery
+import importlib.util
+
+# Attribute access, never "from importlib.machinery import ...": that form
+# asks the module for __path__, and from 3.14 its __getattr__ answers by
+# importing warnings, a module ``import runpy`` does not load.
+BuiltinImporter = importlib.machinery.BuiltinImporter
+FileFinder = importlib.machinery.FileFinder
+FrozenImporter = importlib.machinery.FrozenImporter
+ModuleSpec = importlib.machinery.ModuleSpec
+PathFinder = importlib.machinery.PathFinder
+SourceFileLoader = importlib.machinery.SourceFileLoader
+SourcelessFileLoader = importlib.machinery.SourcelessFileLoader
+source_hash = importlib.util.source_hash
 
 # _thread and time are loaded by every interpreter at start-up; threading,
 # collections and typing are not, and ``import runpy`` does not load them.
