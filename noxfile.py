@@ -1,115 +1,184 @@
-"""Test matrix: the suite on every supported CPython this machine has, and mypy.
+"""Test matrix: the suite on every CPython 3.9-3.15 this machine has, and mypy.
 
-Each ``tests`` session installs the package non-editably, so the compiled core
-is built for that interpreter, and runs pytest once: the suite itself covers
-both implementations.  A missing interpreter skips its session instead of
-failing the run; ``.ci/run`` reads the report and decides what that means.
+Every interpreter found (see ``_interpreters``) gets its own session, named
+after its exact release: ``tests-3.13.0``, ``tests-3.13.15``,
+``tests-3.14.7t`` (the ``t`` marks a free-threaded build).  Two patch
+releases of one minor version are two sessions.  ``nox -t tests`` runs them
+all, ``nox -s tests-3.12.1`` one of them, ``nox -l`` lists what was found.
+
+Each session installs the package non-editably, so the compiled core is built
+for that interpreter, checks that the compiled core is what gets imported and
+runs pytest once: the suite itself covers both implementations.  Sessions on
+a free-threaded build also check that importing and running with fastrunpy
+leaves the GIL disabled.
+
+Sessions are only made for interpreters that exist, so none is ever skipped;
+``.ci/run`` compares what ran with what it expects.
 """
 
+from __future__ import annotations
+
 import glob
+import json
 import os
 import re
-import shutil
 import subprocess
+from typing import Dict, List, NamedTuple, Optional
 
 import nox
 
-PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+MINORS = range(9, 16)  # CPython 3.9 to 3.15
 TOOLS_CONSTRAINTS = ".ci/constraints-tools.txt"
 
-nox.options.sessions = ["tests", "mypy"]
-nox.options.error_on_missing_interpreters = False
+nox.options.error_on_missing_interpreters = True
 # Nothing but package registries is reachable: never try to fetch a Python.
 nox.options.download_python = "never"
 
 
-def _reports_version(executable, version):
+class Interpreter(NamedTuple):
+    label: str  # "3.13.15", "3.14.7t", "3.15.0rc1": the session name's suffix
+    path: str  # absolute path of the executable nox creates the venv from
+    sort_key: tuple
+    free_threaded: bool
+
+
+# Run by each candidate executable: what it really is, whatever its name says.
+_PROBE = """
+import json, os, sys, sysconfig
+print(json.dumps({
+    "implementation": sys.implementation.name,
+    "version": list(sys.version_info),
+    "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "executable": os.path.realpath(sys.executable),
+}))
+"""
+
+_NAME = re.compile(r"python3\.(\d+)t?")
+
+
+def _candidates() -> List[str]:
+    """Executables named python3.N or python3.Nt: pyenv's versions, then PATH.
+
+    pyenv's shims are on PATH whether or not a version is activated; probing a
+    shim gives the real executable behind it, or nothing if none is active.
+    """
+    found: List[str] = []
+    roots: List[str] = []
+    for root in (os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv")):
+        if root and os.path.realpath(root) not in roots:
+            roots.append(os.path.realpath(root))
+    for root in roots:
+        found.extend(sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python3.*"))))
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory:
+            found.extend(sorted(glob.glob(os.path.join(directory, "python3.*"))))
+    named = [(path, _NAME.fullmatch(os.path.basename(path))) for path in found]
+    return [path for path, match in named if match and int(match.group(1)) in MINORS and os.access(path, os.X_OK)]
+
+
+def _probe(path: str) -> Optional[Dict]:
     try:
         out = subprocess.run(
-            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            [path, "-I", "-c", _PROBE],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             timeout=30,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0 and out.stdout.decode().strip() == version
-
-
-def _patch_key(path, version):
-    # Newest patch release first; "3.13.0t"-style free-threaded builds are not
-    # what this matrix tests.
-    match = re.search(re.escape(version) + r"\.(\d+)(t?)" + re.escape(os.sep), path)
-    if match is None or match.group(2):
         return None
-    return int(match.group(1))
+    if out.returncode != 0:
+        return None
+    try:
+        return json.loads(out.stdout.decode())
+    except ValueError:
+        return None
 
 
-def _pyenv_candidates(version):
-    roots = []
-    for root in (os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv"), "/root/.pyenv"):
-        if root and root not in roots:
-            roots.append(root)
-    found = []
-    for root in roots:
-        pattern = os.path.join(root, "versions", version + ".*", "bin", "python" + version)
-        for path in glob.glob(pattern):
-            key = _patch_key(path, version)
-            if key is not None:
-                found.append((key, path))
-    return [path for _, path in sorted(found, reverse=True)]
+_LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}
 
 
-def _locate(version):
-    """A working pythonX.Y: from PATH, else from a pyenv tree.
+def _interpreters() -> List[Interpreter]:
+    """Every distinct CPython 3.9-3.15 release found, oldest first.
 
-    pyenv's shims are on PATH whether or not a version is activated, so a hit
-    on PATH only counts if it really runs that version.
+    One per label: if the same release is installed twice, the first one found
+    (pyenv before PATH) is used.  The order, and so the session list, depends
+    only on which releases are installed.
     """
-    on_path = shutil.which("python" + version)
-    if on_path and _reports_version(on_path, version):
-        return on_path
-    for candidate in _pyenv_candidates(version):
-        if _reports_version(candidate, version):
-            return candidate
-    return None
-
-
-def _expose_interpreters():
-    # nox looks interpreters up on PATH; put the directories of any found
-    # outside it in front, so "3.9" resolves to a real 3.9, not a shim.
-    path = os.environ.get("PATH", "").split(os.pathsep)
-    front = []
-    for version in PYTHONS:
-        found = _locate(version)
-        if found is None:
+    by_label: Dict[str, Interpreter] = {}
+    seen = set()
+    for path in _candidates():
+        real = os.path.realpath(path)
+        if real in seen:
             continue
-        directory = os.path.dirname(found)
-        if directory not in front and shutil.which("python" + version) != found:
-            front.append(directory)
-    if front:
-        os.environ["PATH"] = os.pathsep.join(front + [p for p in path if p not in front])
+        seen.add(real)
+        info = _probe(path)
+        if info is None or info["implementation"] != "cpython":
+            continue
+        major, minor, micro, level, serial = info["version"]
+        if major != 3 or minor not in MINORS or level not in _LEVELS:
+            continue
+        label = "%d.%d.%d%s%s%s" % (
+            major,
+            minor,
+            micro,
+            _LEVELS[level],
+            serial if level != "final" else "",
+            "t" if info["free_threaded"] else "",
+        )
+        key = (minor, micro, list(_LEVELS).index(level), serial, info["free_threaded"])
+        by_label.setdefault(label, Interpreter(label, info["executable"], key, info["free_threaded"]))
+    return sorted(by_label.values(), key=lambda interpreter: interpreter.sort_key)
 
 
-_expose_interpreters()
+INTERPRETERS = _interpreters()
+
+# Importing fastrunpy and running a script must not turn the GIL back on (an
+# extension module not declared free-threading compatible would).
+GIL_CHECK = """
+import os, sys, tempfile
+import fastrunpy
+assert not sys._is_gil_enabled(), "the GIL was enabled by importing fastrunpy"
+with tempfile.TemporaryDirectory() as tmp:
+    script = os.path.join(tmp, "script.py")
+    with open(script, "w") as stream:
+        stream.write("x = sum(range(10))\\n")
+    assert fastrunpy.run_path(script)["x"] == 45
+assert not sys._is_gil_enabled(), "the GIL was enabled by fastrunpy.run_path"
+print("GIL still disabled after import fastrunpy and run_path")
+"""
 
 
-@nox.session(python=PYTHONS)
-def tests(session):
-    session.install(".[test]")
-    session.run(
-        "python",
-        "-c",
-        "import sys, fastrunpy; print('fastrunpy', fastrunpy.__version__, "
-        "fastrunpy.IMPLEMENTATION, 'on', sys.version.split()[0]); "
-        "sys.exit(fastrunpy.IMPLEMENTATION != 'cython')",
-    )
-    session.run("python", "-m", "pytest", *session.posargs)
+def _make_tests_session(interpreter: Interpreter) -> None:
+    # The interpreter is given to nox by absolute path (nox resolves a path
+    # to exactly that executable); the session name carries the release.
+    @nox.session(name="tests-" + interpreter.label, python=interpreter.path, tags=["tests"])
+    def tests(session: nox.Session) -> None:
+        # PYTHON_GIL=0 would hide an extension that turns the GIL back on.
+        env = {"PYTHON_GIL": None}
+        session.install(".[test]", env=env)
+        session.run(
+            "python",
+            "-c",
+            "import sys, fastrunpy; print('fastrunpy', fastrunpy.__version__, "
+            "fastrunpy.IMPLEMENTATION, 'on', sys.version.split()[0], sys.executable); "
+            "sys.exit(fastrunpy.IMPLEMENTATION != 'cython')",
+            env=env,
+        )
+        if interpreter.free_threaded:
+            session.run("python", "-c", GIL_CHECK, env=env)
+        session.run("python", "-m", "pytest", *session.posargs, env=env)
 
 
-@nox.session(python=PYTHONS[-1], default=False)
-def tests_pure(session):
+for _interpreter in INTERPRETERS:
+    _make_tests_session(_interpreter)
+
+# The newest stable release with the GIL, for the pure-Python run.
+_STABLE = [i for i in INTERPRETERS if not i.free_threaded and re.fullmatch(r"[\d.]+", i.label)]
+
+
+@nox.session(python=_STABLE[-1].path if _STABLE else None, default=False)
+def tests_pure(session: nox.Session) -> None:
     """The suite against a build without the extension (``nox -s tests_pure``)."""
     env = {"FASTRUNPY_NO_EXTENSIONS": "1"}
     session.install(".[test]", env=env)
@@ -123,7 +192,7 @@ def tests_pure(session):
 
 
 @nox.session
-def mypy(session):
+def mypy(session: nox.Session) -> None:
     # Settings (strict, files, target version) are in pyproject.toml.
     session.install("-c", TOOLS_CONSTRAINTS, "mypy")
     session.run("mypy", "--version")
