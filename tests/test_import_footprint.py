@@ -168,7 +168,12 @@ def _loaded_by_python_m(impl, tmp_path: Path) -> FrozenSet[str]:
 # ``python -m fastrunpy DIR/main.py`` that is the working directory, not DIR,
 # and fastrunpy cannot change it: a known difference in an error message,
 # unrelated to what fastrunpy imports, so it is left out of the comparison.
-_SHADOW_HINT = re.compile(r" \(consider renaming '[^']*' since it has the same name as the standard library module named '[^']*' and the import system gives it precedence\)")
+# The wording changed in 3.15 ("... and prevents importing that standard
+# library module").
+_SHADOW_HINT = re.compile(
+    r" \(consider renaming '[^']*' since it has the same name as the standard library module named '[^']*'"
+    r" and (?:the import system gives it precedence|prevents importing that standard library module)\)"
+)
 
 
 def _without_shadow_hint(result: Result) -> Result:
