@@ -131,8 +131,9 @@ def test_many_distinct_scripts_stay_bounded(fast: Any, tmp_path: Any) -> None:
 FREE_THREADED_GROWTH = pytest.mark.xfail(
     bool(getattr(sys, "_is_gil_enabled", lambda: True)() is False),
     reason="3.14t: cached runs keep about 2-9x the memory stdlib's runs keep (10 MB vs 4.6 MB over "
-    "100,000 run_path hits); not yet explained",
-    strict=True,
+    "100,000 run_path hits); not yet explained.  Not strict: the pure twin's module runs stay "
+    "within the bound there",
+    strict=False,
 )
 
 
