@@ -512,12 +512,61 @@ def test_interactive_prompt_after_the_program(impl, tmp_path: Path, source: str,
     if target == "module" and launcher == "console script":
         # The console script has no runpy frames of its own to stand in for
         # those `python -m` shows above the module (a known difference).
-        plain = (plain[0], plain[1], plain[2].replace(_frozen_runpy_lines(plain[2]), ""))
+        plain = (plain[0], plain[1], _without_runpy_entries(plain[2]))
     assert ours == plain
     assert "SystemExit: 1" not in ours[2]
     if "secret =" in source and "1/0" in source:
         assert "(Pdb) 42" in ours[1] + ours[2]
 
 
-def _frozen_runpy_lines(report: str) -> str:
-    return "".join(line for line in report.splitlines(keepends=True) if line.startswith('  File "<frozen runpy>"'))
+def _without_runpy_entries(report: str) -> str:
+    """A traceback report less runpy's entries (frozen, or with their source lines before 3.11)."""
+    kept, skipping = [], False
+    for line in report.splitlines(keepends=True):
+        if line.startswith("  File "):
+            skipping = line.startswith('  File "<frozen runpy>"') or re.match(r'  File ".*[/\\]runpy\.py"', line) is not None
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+# --- no frame of fastrunpy's under the program ----------------------------------------------
+
+STACK_PROBE = """\
+import inspect, sys
+stack = inspect.stack()
+print("depth", len(stack))
+print("own", [f.filename for f in stack if f.filename.startswith(PACKAGE) and not f.filename.endswith("__main__.py")])
+def down(n):
+    try:
+        return down(n + 1)
+    except RecursionError:
+        return n
+print("headroom", down(0))
+"""
+
+
+@pytest.mark.parametrize("target", ["script", "module", "directory"])
+def test_no_fastrunpy_frames_under_the_program(impl, tmp_path: Path, target: str) -> None:
+    import fastrunpy
+
+    probe = f"PACKAGE = {os.path.dirname(fastrunpy.__file__) + os.sep!r}\n" + STACK_PROBE
+    _write(tmp_path / "prog.py", probe)
+    _write(tmp_path / "app" / "__main__.py", probe)
+    args = {"script": ["prog.py"], "module": ["-m", "prog"], "directory": ["app"]}[target]
+    plain = _run(impl, args, tmp_path, through=False)
+    ours = _run(impl, args, tmp_path, through=True)
+    assert plain[0] == ours[0] == 0, (plain, ours)
+    seen = {name: dict(line.split(" ", 1) for line in result[1].splitlines()) for name, result in (("plain", plain), ("ours", ours))}
+    assert seen["ours"]["own"] == "[]"
+    # Only the frame of fastrunpy/__main__.py, and the two runpy frames any
+    # `python -m` has, may stand under the program (a script has neither).
+    extra = 3 if target == "script" else 1
+    assert int(seen["ours"]["depth"]) - int(seen["plain"]["depth"]) == extra
+    # Before 3.12 each exec() call counts against the recursion limit as well:
+    # one per extra frame that runs the next through exec (runpy's _run_code
+    # for a script, where `python script.py` has none, and __main__.py).
+    exec_calls = (2 if target == "script" else 1) if sys.version_info < (3, 12) else 0
+    assert int(seen["plain"]["headroom"]) - int(seen["ours"]["headroom"]) == extra + exec_calls

@@ -1,10 +1,15 @@
 """``python -m fastrunpy``: see ``fastrunpy --help``.
 
-The program fastrunpy starts runs in this very namespace (the interpreter's
-``__main__``), so nothing here may look up a global name after the call.
+The program runs here, in this module's own frame and namespace (the
+interpreter's ``__main__``, emptied by prepare()), so that no frame of
+fastrunpy's stays under it: only this one, as any ``python -m`` has.  Once
+prepare() has run, nothing here may bind or look up a global name: the
+namespace is the program's.
 """
 
 if __name__ == "__main__":
-    from fastrunpy._cli import main as _main
+    from fastrunpy._cli import Launch as _Launch
 
-    _main(as_module=True)
+    _launch = _Launch()
+    with _launch, _launch.catching():
+        exec(*_launch.prepare())

@@ -21,7 +21,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
-    from typing import Any, Callable, Dict, List, Optional, Sequence
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ._resolve import SETS_CACHED
 from ._version import __version__
@@ -66,58 +66,119 @@ class _Usage(Exception):
     """A command line this command cannot run (reported in one line, exit 2)."""
 
 
-def main(argv: "Optional[Sequence[str]]" = None, *, as_module: bool = False) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``).
+def main(argv: "Optional[Sequence[str]]" = None) -> int:
+    """The console script: run the command line ``argv`` (default: ``sys.argv[1:]``).
 
     Returns 0 once the program has finished normally; every other outcome
     leaves by SystemExit, as it would leave the interpreter, except where
     the interactive prompt follows (-i): then the failure is reported and 1
-    returned.  ``as_module`` is True under ``python -m fastrunpy``, False
-    for the console script, whose wrapper passes the result to sys.exit().
+    returned.  (``python -m fastrunpy`` runs the program in __main__.py's
+    own frame instead, so no frame of this module stays under it.)
     """
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        status = _dispatch(args)
-    except _Usage as exc:
-        sys.stderr.write(f"fastrunpy: {exc}\n{USAGE}\n")
-        raise SystemExit(2) from None
-    if not as_module and _prompt_follows():
-        _absorb_wrapper_exit()
-    return status
+    launch = Launch(argv)
+    with launch, launch.catching():
+        exec(*launch.prepare())
+    if _prompt_follows():
+        _absorb_wrapper_exit()  # the wrapper passes our result to sys.exit()
+    return launch.status
 
 
-def _dispatch(args: "List[str]") -> int:
+# What prepare() hands over when there is no program to run (--help, bench).
+_NOTHING_TO_RUN = compile("", "<fastrunpy>", "exec", dont_inherit=True)
+
+
+class Launch:
+    """One command line: ``prepare()`` sets the program up; running it is the caller's.
+
+    The caller executes the code in the namespace prepare() returns, in its
+    own frame, inside ``with launch, launch.catching():``.  The inner
+    context takes the program's uncaught exception; the outer one reports
+    it once no exception is being handled any more, as the interpreter does.
+    Neither needs a name in the namespace, which is the program's.
+    """
+
+    def __init__(self, argv: "Optional[Sequence[str]]" = None) -> None:
+        self.args = list(sys.argv[1:] if argv is None else argv)
+        self.namespace: "Optional[Dict[str, Any]]" = None  # a script's, cleaned up after it
+        self.through_runpy = False
+        self.failure: "Optional[BaseException]" = None
+        self.status = 0
+
+    def prepare(self) -> "Tuple[Any, Dict[str, Any]]":
+        """(code, namespace) of the program, with sys set up as the interpreter would."""
+        try:
+            return _dispatch(self, self.args)
+        except _Usage as exc:
+            sys.stderr.write(f"fastrunpy: {exc}\n{USAGE}\n")
+            raise SystemExit(2) from None
+
+    def catching(self) -> "_Catching":
+        return _Catching(self)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: "Any", exc: "Any", tb: "Any") -> None:
+        if exc is None:
+            failure, self.failure = self.failure, None
+            self.status = _ended(failure, self.through_runpy, self.namespace)
+
+
+class _Catching:
+    """Takes the program's uncaught exception; SystemExit leaves as it would leave the interpreter."""
+
+    def __init__(self, launch: Launch) -> None:
+        self.launch = launch
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: "Any", exc: "Any", tb: "Any") -> bool:
+        if exc is None:
+            return False
+        # With -i the interpreter reports even SystemExit as a traceback and
+        # then opens its prompt; otherwise it ends the process as asked.
+        if isinstance(exc, SystemExit) and not _prompt_follows():
+            if _CLEANS_UP_BEFORE_REPORTING:
+                _forget_script(self.launch.namespace)
+            return False
+        self.launch.failure = exc
+        return True
+
+
+def _dispatch(launch: Launch, args: "List[str]") -> "Tuple[Any, Dict[str, Any]]":
     if not args:
         raise _Usage("a target is required: -m MOD, PATH, - or bench")
     first = args[0]
     if first in ("-h", "--help"):
         sys.stdout.write(HELP.format(usage=USAGE))
-        return 0
+        return _NOTHING_TO_RUN, {}
     if first in ("-V", "--version"):
         sys.stdout.write(_version_line() + "\n")
-        return 0
+        return _NOTHING_TO_RUN, {}
     if first == "bench":
         from . import _bench
 
         status = _bench.main(args[1:])
         if status:
             raise SystemExit(status)
-        return 0
+        return _NOTHING_TO_RUN, {}
+    _arm_sigint_exit()
     if first == "-m":
         if len(args) < 2:
             raise _Usage("argument expected for the -m option")
-        return _run_module_target(args[1], args[2:])
+        return _module_target(launch, args[1], args[2:])
     if first.startswith("-m"):  # the interpreter accepts -mMOD too
-        return _run_module_target(first[2:], args[1:])
+        return _module_target(launch, first[2:], args[1:])
     if first == "--":
         if len(args) < 2:
             raise _Usage("a PATH is expected after --")
-        return _run_path_target(args[1], args[2:])
+        return _path_target(launch, args[1], args[2:])
     if first == "-":
-        return _run_stdin_target(args[1:])
+        return _stdin_target(launch, args[1:])
     if first.startswith("-"):
         raise _Usage(f"unknown option {first}")
-    return _run_path_target(first, args[1:])
+    return _path_target(launch, first, args[1:])
 
 
 def _version_line() -> str:
@@ -247,26 +308,17 @@ def _path_entry_importer(path: str) -> "Any":
 # --- the three kinds of target ------------------------------------------------
 
 
-def _selected_runner() -> "Callable[[str, bool], Dict[str, Any]]":
-    """``_run_module_as_main`` of the implementation ``import fastrunpy`` chose."""
-    import fastrunpy
-
-    # Looked up by name: the package picks its implementation at import time.
-    runner: Callable[[str, bool], Dict[str, Any]] = getattr(fastrunpy, "_run_module_as_main")
-    return runner
-
-
-def _run_module_target(mod_name: str, rest: "List[str]") -> int:
-    run_module_as_main = _selected_runner()
+def _module_target(launch: Launch, mod_name: str, rest: "List[str]") -> "Tuple[Any, Dict[str, Any]]":
     # While the module is looked up (and its parent packages run), the
     # interpreter shows '-m' as argv[0]; runpy then replaces it.
     sys.argv[:] = ["-m"] + rest
     _set_path0(os.getcwd())
-    _main_namespace(keep_file=False)
-    return _guarded(lambda: run_module_as_main(mod_name, True), through_runpy=True)
+    namespace = _main_namespace(keep_file=False)
+    launch.through_runpy = True
+    return _main_module(namespace, mod_name)
 
 
-def _run_path_target(path: str, rest: "List[str]") -> int:
+def _path_target(launch: Launch, path: str, rest: "List[str]") -> "Tuple[Any, Dict[str, Any]]":
     sys.argv[:] = [path] + rest
     full_path = _abspath(path)
     try:
@@ -275,30 +327,52 @@ def _run_path_target(path: str, rest: "List[str]") -> int:
         sys.stderr.write("Failed checking if argv[0] is an import path entry\n")
         raise
     if importer is not None:
-        run_module_as_main = _selected_runner()
         _set_path0(full_path, always=True)
-        _main_namespace(keep_file=False)
-        return _guarded(lambda: run_module_as_main("__main__", False), through_runpy=True)
+        namespace = _main_namespace(keep_file=False)
+        launch.through_runpy = True
+        return _main_module(namespace, None)
     if _interpreter_adds_path0():
         _set_path0(os.path.dirname(os.path.realpath(path)))
-    return _run_script(full_path)
+    return _script(launch, full_path)
 
 
-def _run_stdin_target(rest: "List[str]") -> int:
+def _main_module(namespace: "Dict[str, Any]", mod_name: "Optional[str]") -> "Tuple[Any, Dict[str, Any]]":
+    """What runpy's _run_module_as_main does before it executes: -m MOD, or a directory's __main__.
+
+    Done with the implementation ``import fastrunpy`` chose (its caches
+    included); the caller executes the code, so no frame of ours stays
+    under the program.
+    """
+    import fastrunpy
+
+    # Looked up by name: the package picks its implementation at import time.
+    error: "Any" = getattr(fastrunpy, "_Error")
+    alter_argv = mod_name is not None
+    try:
+        if mod_name is not None:
+            mod_name, spec, code = getattr(fastrunpy, "_get_module_details")(mod_name, error)
+        else:
+            mod_name, spec, code = getattr(fastrunpy, "_get_main_module_details")(error)
+    except error as exc:
+        sys.exit(f"{sys.executable}: {exc}")
+    if alter_argv:
+        sys.argv[0] = spec.origin
+    getattr(fastrunpy, "_set_run_globals")(namespace, None, "__main__", spec)
+    return code, namespace
+
+
+def _stdin_target(launch: Launch, rest: "List[str]") -> "Tuple[Any, Dict[str, Any]]":
     sys.argv[:] = ["-"] + rest
     _set_path0("")
     namespace = _main_namespace(keep_file=False)
     namespace["__file__"] = "<stdin>"
     if SETS_CACHED:
         namespace["__cached__"] = None
-
-    def run() -> None:
-        _exec_source(sys.stdin.buffer.read(), "<stdin>", namespace)
-
-    return _guarded(run, through_runpy=False, namespace=namespace)
+    launch.namespace = namespace
+    return _source_code(sys.stdin.buffer.read(), "<stdin>", namespace), namespace
 
 
-def _run_script(full_path: str) -> int:
+def _script(launch: Launch, full_path: str) -> "Tuple[Any, Dict[str, Any]]":
     sys.audit("cpython.run_file", full_path)
     try:
         with open(full_path, "rb") as stream:
@@ -312,6 +386,7 @@ def _run_script(full_path: str) -> int:
     namespace["__file__"] = full_path
     if SETS_CACHED:
         namespace["__cached__"] = None
+    launch.namespace = namespace
     SourceFileLoader = importlib.machinery.SourceFileLoader
     SourcelessFileLoader = importlib.machinery.SourcelessFileLoader
     MAGIC_NUMBER = importlib.util.MAGIC_NUMBER
@@ -321,34 +396,25 @@ def _run_script(full_path: str) -> int:
     compiled = full_path.endswith(".pyc") or data[:2] == MAGIC_NUMBER[:2]
     if compiled:
         namespace["__loader__"] = SourcelessFileLoader("__main__", full_path)
-    else:
-        namespace["__loader__"] = SourceFileLoader("__main__", full_path)
-
-    def run() -> None:
-        if compiled:
-            exec(_bytecode(data), namespace)
-        else:
-            _exec_source(data, full_path, namespace)
-
-    return _guarded(run, through_runpy=False, namespace=namespace)
+        return _bytecode(data), namespace
+    namespace["__loader__"] = SourceFileLoader("__main__", full_path)
+    return _source_code(data, full_path, namespace), namespace
 
 
-def _exec_source(data: bytes, filename: str, namespace: "Dict[str, Any]") -> None:
+def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "Any":
     rejected: Optional[Exception] = None
     try:
-        code = compile(data, filename, "exec", dont_inherit=True)
+        return compile(data, filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         rejected = exc
-    if rejected is None:
-        exec(code, namespace)
-        return
     # The interpreter parses a script from a C stream, and that parser
     # reports some errors differently from compile() (where an unclosed
     # bracket or a missing block ends, NUL bytes): let the interpreter's own
     # file runner take the same bytes.  Outside the except block, so its
     # error is not chained to compile()'s.
-    if not _run_file_natively(data, filename, namespace):
-        raise rejected
+    if _run_file_natively(data, filename, namespace):
+        return _NOTHING_TO_RUN  # it ran there (and raised, if it was to)
+    raise rejected
 
 
 def _import_outside_program(name: str) -> "Any":
@@ -410,49 +476,30 @@ def _bytecode(data: bytes) -> "Any":
 # --- failures, reported as the interpreter reports them -----------------------
 
 
-def _guarded(
-    run: "Callable[[], object]", through_runpy: bool, namespace: "Optional[Dict[str, Any]]" = None
-) -> int:
-    """Run the target; an uncaught exception is reported like the interpreter's.
+def _ended(failure: "Optional[BaseException]", through_runpy: bool, namespace: "Optional[Dict[str, Any]]") -> int:
+    """After the program: an uncaught exception is reported as the interpreter reports it.
 
-    SystemExit passes through untouched: the interpreter handles it exactly
-    as it would for the program.  ``namespace`` is a script's, whose
-    ``__file__`` and ``__cached__`` the interpreter removes once the script
-    is over (but not before a SystemExit's clean-up, so neither do we).
+    Called with no exception being handled, as the interpreter's hook runs
+    (sys.exc_info() shows that).  ``namespace`` is a script's, whose
+    ``__file__`` and ``__cached__`` the interpreter removes once it is over.
     """
-    _arm_sigint_exit()
-    failure: Optional[BaseException] = None
+    if failure is None:
+        _forget_script(namespace)
+        return 0
+    if _CLEANS_UP_BEFORE_REPORTING:
+        _forget_script(namespace)
     try:
-        run()
-    except SystemExit as exc:
-        # With -i the interpreter reports even SystemExit as a traceback and
-        # then opens its prompt; otherwise it ends the process as asked.
-        if not _prompt_follows():
-            if _CLEANS_UP_BEFORE_REPORTING:
-                _forget_script(namespace)
-            raise
-        failure = exc
-    except BaseException as exc:  # noqa: B902 - the interpreter reports everything
-        failure = exc
-    # Reported outside the except block: the interpreter's hook runs with
-    # no exception being handled, and sys.exc_info() shows that.
-    if failure is not None:
-        if _CLEANS_UP_BEFORE_REPORTING:
-            _forget_script(namespace)
-        try:
-            _report(failure, _launcher_frames() if through_runpy else [])
-        finally:
-            _forget_script(namespace)
-        if isinstance(failure, KeyboardInterrupt):
-            _SIGINT_EXIT[0] = True
-        del failure
-        if _prompt_follows():
-            # The prompt opens next with sys.last_value the program's own
-            # exception; a SystemExit of ours would replace it, and be shown.
-            return 1
-        raise SystemExit(1)
-    _forget_script(namespace)
-    return 0
+        _report(failure, _launcher_frames() if through_runpy else [])
+    finally:
+        _forget_script(namespace)
+    if isinstance(failure, KeyboardInterrupt):
+        _SIGINT_EXIT[0] = True
+    del failure
+    if _prompt_follows():
+        # The prompt opens next with sys.last_value the program's own
+        # exception; a SystemExit of ours would replace it, and be shown.
+        return 1
+    raise SystemExit(1)
 
 
 def _prompt_follows() -> bool:
@@ -526,9 +573,15 @@ def _forget_script(namespace: "Optional[Dict[str, Any]]") -> None:
         namespace.pop("__cached__", None)
 
 
+# ``python -m fastrunpy`` runs the program in this file's frame.
+_MAIN_FILE = os.path.join(os.path.dirname(__file__), "__main__.py")
+
+
 def _is_own(frame: "FrameType") -> bool:
     name = frame.f_globals.get("__name__")
-    return isinstance(name, str) and name.startswith(_OWN_PREFIX)
+    if isinstance(name, str) and name.startswith(_OWN_PREFIX):
+        return True
+    return frame.f_code.co_filename == _MAIN_FILE
 
 
 def _launcher_frames() -> "List[FrameType]":

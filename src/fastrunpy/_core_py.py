@@ -881,6 +881,20 @@ def _run_code(
     script_name: "Any" = None,
 ) -> "Dict[str, Any]":
     """Helper to run code in nominated namespace"""
+    _set_run_globals(run_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    _exec(code, run_globals)
+    return run_globals
+
+
+def _set_run_globals(
+    run_globals: "Dict[str, Any]",
+    init_globals: "Optional[Dict[str, Any]]" = None,
+    mod_name: "Optional[str]" = None,
+    mod_spec: "Any" = None,
+    pkg_name: "Optional[str]" = None,
+    script_name: "Any" = None,
+) -> None:
+    """Everything _run_code does before it executes: init_globals, then the dunders."""
     if init_globals is not None:
         run_globals.update(init_globals)
     if mod_spec is None:
@@ -901,8 +915,6 @@ def _run_code(
     run_globals["__loader__"] = loader
     run_globals["__package__"] = pkg_name
     run_globals["__spec__"] = mod_spec
-    _exec(code, run_globals)
-    return run_globals
 
 
 def _run_module_code(
