@@ -20,6 +20,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, ExecError, PlatformError
 
+SRC_DIR = "src"
 CORE_PYX = "src/fastrunpy/_core.pyx"
 
 # What cythonize() may rewrite on an Extension from the "# distutils:" header
@@ -101,7 +102,16 @@ class OptionalBuildExt(build_ext):
         # The C file goes under build/, one per flavour: cythonize() decides
         # by timestamps alone, so a shared file would let a trace build reuse
         # untraced C (or the reverse).
-        c_dir = os.path.join(self.build_temp, "cython-trace" if TRACE else "cython")
+        c_dir = os.path.abspath(os.path.join(self.build_temp, "cython-trace" if TRACE else "cython"))
+        # Cython names each source in tracebacks by its path relative to the
+        # working directory.  Translated from inside src/, that is
+        # "fastrunpy/_core_py.py": relative to the sys.path entry the package
+        # is installed in, so linecache (and every traceback printer) finds
+        # the installed file, where "src/fastrunpy/..." exists nowhere.
+        src_dir = os.path.abspath(SRC_DIR)
+        ext.sources = [os.path.relpath(os.path.abspath(source), src_dir) for source in ext.sources]
+        here = os.getcwd()
+        os.chdir(src_dir)
         try:
             (generated,) = cythonize(
                 [ext],
@@ -112,8 +122,11 @@ class OptionalBuildExt(build_ext):
             )
         except CompileError as exc:
             raise BuildFailed("Cython could not translate {}: {}".format(CORE_PYX, exc)) from exc
+        finally:
+            os.chdir(here)
         for attr in _CYTHONIZED_ATTRS:
             setattr(ext, attr, getattr(generated, attr))
+        ext.sources = [os.path.join(src_dir, source) for source in ext.sources]
         if TRACE:
             # Added after cythonize(): a "# distutils: define_macros" line in
             # the .pyx replaces the Extension's own list instead of adding to it.

@@ -196,3 +196,31 @@ def test_signature_matches_stdlib(impl, name):
     expected = _parameters(getattr(runpy, name))
     assert _parameters(getattr(impl.module, name)) == expected
     assert _parameters(getattr(fastrunpy, name)) == expected
+
+
+def test_traceback_frames_name_files_that_exist(impl, tmp_path):
+    """Every fastrunpy frame in a traceback names a file a reader can open.
+
+    The compiled core's frames carry the path Cython was given at build time;
+    it must be one that resolves against the sys.path entry the package is
+    installed in, never a build-tree path such as "src/fastrunpy/...".
+    """
+    import traceback
+
+    script = tmp_path / "boom.py"
+    script.write_text("def f():\n    raise ValueError('boom')\nf()\n")
+    with pytest.raises(ValueError) as caught:
+        impl.module.run_path(str(script))
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    installed_in = os.path.dirname(os.path.dirname(os.path.abspath(fastrunpy.__file__)))
+    own = [frame for frame in frames if "fastrunpy" in frame.filename and frame.filename != str(script)]
+    assert own, "no fastrunpy frame at all: nothing was checked"
+    for frame in own:
+        path = frame.filename
+        # Relative names resolve against the directory the package is
+        # installed in (not against the working directory, which may be a
+        # checkout holding src/).
+        found = path if os.path.isabs(path) else os.path.join(installed_in, path)
+        assert os.path.isfile(found), path
+        with open(found, encoding="utf-8") as stream:
+            assert len(stream.read().splitlines()) >= frame.lineno, (path, frame.lineno)
