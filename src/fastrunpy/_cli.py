@@ -83,8 +83,13 @@ def main(argv: "Optional[Sequence[str]]" = None) -> int:
     return launch.status
 
 
-# What prepare() hands over when there is no program to run (--help, bench).
-_NOTHING_TO_RUN = compile("", "<fastrunpy>", "exec", dont_inherit=True)
+def _nothing_to_run() -> "Any":
+    """What prepare() hands over when there is no program to run (--help, bench, or run natively).
+
+    Compiled on demand: the first compile() in a process sets up the ast
+    module's types, a cost no launch of a program should pay.
+    """
+    return compile("", "<fastrunpy>", "exec", dont_inherit=True)
 
 
 class Launch:
@@ -152,17 +157,17 @@ def _dispatch(launch: Launch, args: "List[str]") -> "Tuple[Any, Dict[str, Any]]"
     first = args[0]
     if first in ("-h", "--help"):
         sys.stdout.write(HELP.format(usage=USAGE))
-        return _NOTHING_TO_RUN, {}
+        return _nothing_to_run(), {}
     if first in ("-V", "--version"):
         sys.stdout.write(_version_line() + "\n")
-        return _NOTHING_TO_RUN, {}
+        return _nothing_to_run(), {}
     if first == "bench":
         from . import _bench
 
         status = _bench.main(args[1:])
         if status:
             raise SystemExit(status)
-        return _NOTHING_TO_RUN, {}
+        return _nothing_to_run(), {}
     _arm_sigint_exit()
     if first == "-m":
         if len(args) < 2:
@@ -402,9 +407,11 @@ def _script(launch: Launch, full_path: str) -> "Tuple[Any, Dict[str, Any]]":
 
 
 def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "Any":
+    import fastrunpy
+
     rejected: Optional[Exception] = None
     try:
-        return compile(data, filename, "exec", dont_inherit=True)
+        return getattr(fastrunpy, "_compile_program")(data, filename)
     except (SyntaxError, ValueError) as exc:
         rejected = exc
     # The interpreter parses a script from a C stream, and that parser
@@ -413,7 +420,7 @@ def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "An
     # file runner take the same bytes.  Outside the except block, so its
     # error is not chained to compile()'s.
     if _run_file_natively(data, filename, namespace):
-        return _NOTHING_TO_RUN  # it ran there (and raised, if it was to)
+        return _nothing_to_run()  # it ran there (and raised, if it was to)
     raise rejected
 
 
