@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ._resolve import SETS_CACHED
+from ._resolve import SETS_CACHED, backported_change
 from ._version import __version__
 
 USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench) [args ...]"
@@ -555,23 +555,10 @@ def _absorb_wrapper_exit() -> None:
     sys.excepthook = absorb
 
 
-def _cleans_up_before_reporting() -> bool:
-    """Whether the interpreter removes a script's __file__ before reporting how it ended.
-
-    Since 3.13.15, 3.14.7 and 3.15.0b4 the script's failure (SystemExit
-    included) is handed back to the caller after that clean-up, so the
-    excepthook and exit handlers no longer see __file__; before, both ran
-    first.  A patch-release change, decided on the exact version.
-    """
-    version = sys.version_info
-    if version[:2] == (3, 13):
-        return version >= (3, 13, 15)
-    if version[:2] == (3, 14):
-        return version >= (3, 14, 7)
-    return version >= (3, 15, 0, "beta", 4)
-
-
-_CLEANS_UP_BEFORE_REPORTING = _cleans_up_before_reporting()
+# The interpreter removes a script's __file__ before it reports how the
+# script ended (SystemExit included), so the excepthook and exit handlers no
+# longer see it; before these releases both ran first.
+_CLEANS_UP_BEFORE_REPORTING = backported_change((3, 13, 15), (3, 14, 7), (3, 15, 0, "beta", 4))
 
 
 def _forget_script(namespace: "Optional[Dict[str, Any]]") -> None:

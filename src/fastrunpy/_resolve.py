@@ -32,21 +32,24 @@ SETS_CACHED = sys.version_info < (3, 15)
 _COMPILE_TAKES_MODULE = sys.version_info >= (3, 15)
 
 
-def _errors_carry_name() -> bool:
-    """Whether this interpreter's runpy sets ``name`` on the ImportErrors it raises.
+def backported_change(*first_releases: "Tuple[Any, ...]") -> bool:
+    """Whether the running interpreter has a change that came in patch releases.
 
-    A patch-release change (3.13.14, 3.14.5 and 3.15.0b1), so it is decided
-    by the exact version, not the minor one.
+    ``first_releases`` holds the first release with the change in each
+    minor line, oldest line first (as ``sys.version_info`` tuples, e.g.
+    ``(3, 15, 0, "beta", 1)``).  Older lines lack it; newer ones have it.
+    runpy's behaviour has changed this way, so it is decided on the exact
+    version, never the minor one.
     """
-    version = sys.version_info
-    if version[:2] == (3, 13):
-        return version >= (3, 13, 14)
-    if version[:2] == (3, 14):
-        return version >= (3, 14, 5)
-    return version >= (3, 15, 0, "beta")
+    version = tuple(sys.version_info)
+    for first in first_releases:
+        if version[:2] == tuple(first[:2]):
+            return version >= tuple(first)
+    return version[:2] > tuple(first_releases[-1][:2])
 
 
-ERRORS_CARRY_NAME = _errors_carry_name()
+# runpy's ImportErrors carry ``name``.
+ERRORS_CARRY_NAME = backported_change((3, 13, 14), (3, 14, 5), (3, 15, 0, "beta", 1))
 
 class _Error(Exception):
     """Error that _run_module_as_main() should report without a traceback"""
