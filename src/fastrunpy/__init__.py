@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         _get_module_details as _get_module_details,
         _ModifiedArgv0 as _ModifiedArgv0,
         _run_code as _run_code,
-        _set_run_globals as _set_run_globals,
+        _prepare_main as _prepare_main,
         _compile_program as _compile_program,
         _run_module_as_main as _run_module_as_main,
         _run_module_code as _run_module_code,
@@ -68,7 +68,7 @@ else:
     _get_module_details = _impl._get_module_details
     _get_main_module_details = _impl._get_main_module_details
     _run_code = _impl._run_code
-    _set_run_globals = _impl._set_run_globals  # for the command line
+    _prepare_main = _impl._prepare_main  # for the command line
     _compile_program = _impl._compile_program  # for the command line
     _run_module_code = _impl._run_module_code
     _Error = _impl._Error

@@ -21,7 +21,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
-    from typing import Any, Dict, List, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._resolve import SETS_CACHED, backported_change
 from ._version import __version__
@@ -318,9 +318,9 @@ def _module_target(launch: Launch, mod_name: str, rest: "List[str]") -> "Tuple[A
     # interpreter shows '-m' as argv[0]; runpy then replaces it.
     sys.argv[:] = ["-m"] + rest
     _set_path0(os.getcwd())
-    namespace = _main_namespace(keep_file=False)
+    _main_namespace(keep_file=False)
     launch.through_runpy = True
-    return _main_module(namespace, mod_name)
+    return _main_module(mod_name)
 
 
 def _path_target(launch: Launch, path: str, rest: "List[str]") -> "Tuple[Any, Dict[str, Any]]":
@@ -333,37 +333,28 @@ def _path_target(launch: Launch, path: str, rest: "List[str]") -> "Tuple[Any, Di
         raise
     if importer is not None:
         _set_path0(full_path, always=True)
-        namespace = _main_namespace(keep_file=False)
+        _main_namespace(keep_file=False)
         launch.through_runpy = True
-        return _main_module(namespace, None)
+        return _main_module(None)
     if _interpreter_adds_path0():
         _set_path0(os.path.dirname(os.path.realpath(path)))
     return _script(launch, full_path)
 
 
-def _main_module(namespace: "Dict[str, Any]", mod_name: "Optional[str]") -> "Tuple[Any, Dict[str, Any]]":
-    """What runpy's _run_module_as_main does before it executes: -m MOD, or a directory's __main__.
+def _main_module(mod_name: "Optional[str]") -> "Tuple[Any, Dict[str, Any]]":
+    """-m MOD (or, with None, a directory's __main__), up to the point runpy executes it.
 
-    Done with the implementation ``import fastrunpy`` chose (its caches
+    Done by the implementation ``import fastrunpy`` chose (its caches
     included); the caller executes the code, so no frame of ours stays
     under the program.
     """
     import fastrunpy
 
     # Looked up by name: the package picks its implementation at import time.
-    error: "Any" = getattr(fastrunpy, "_Error")
-    alter_argv = mod_name is not None
-    try:
-        if mod_name is not None:
-            mod_name, spec, code = getattr(fastrunpy, "_get_module_details")(mod_name, error)
-        else:
-            mod_name, spec, code = getattr(fastrunpy, "_get_main_module_details")(error)
-    except error as exc:
-        sys.exit(f"{sys.executable}: {exc}")
-    if alter_argv:
-        sys.argv[0] = spec.origin
-    getattr(fastrunpy, "_set_run_globals")(namespace, None, "__main__", spec)
-    return code, namespace
+    prepare_main: "Callable[[str, bool], Tuple[Any, Dict[str, Any]]]" = getattr(fastrunpy, "_prepare_main")
+    if mod_name is None:
+        return prepare_main("__main__", False)
+    return prepare_main(mod_name, True)
 
 
 def _stdin_target(launch: Launch, rest: "List[str]") -> "Tuple[Any, Dict[str, Any]]":

@@ -8,7 +8,7 @@ from ._core_py import (
     _get_module_details as _get_module_details,
     _ModifiedArgv0 as _ModifiedArgv0,
     _run_code as _run_code,
-    _set_run_globals as _set_run_globals,
+    _prepare_main as _prepare_main,
     _compile_program as _compile_program,
     _run_module_as_main as _run_module_as_main,
     _run_module_code as _run_module_code,

@@ -976,6 +976,16 @@ def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> "Dict[str, An
     namespace, whose ``__name__``, ``__file__``, ``__cached__``, ``__loader__``
     and ``__package__`` are overwritten.
     """
+    code, main_globals = _prepare_main(mod_name, alter_argv)
+    _exec(code, main_globals)
+    return main_globals
+
+
+def _prepare_main(mod_name: str, alter_argv: bool) -> "Tuple[Any, Dict[str, Any]]":
+    """Everything _run_module_as_main does before it executes: (code, __main__'s globals).
+
+    The command line executes the code itself, in its own frame.
+    """
     try:
         if alter_argv or mod_name != "__main__":  # the -m switch
             mod_name, mod_spec, code = _resolve.get_module_details(mod_name, _Error, _module_lookup)
@@ -986,7 +996,8 @@ def _run_module_as_main(mod_name: str, alter_argv: bool = True) -> "Dict[str, An
     main_globals = sys.modules["__main__"].__dict__
     if alter_argv:
         sys.argv[0] = mod_spec.origin
-    return _run_code(code, main_globals, None, "__main__", mod_spec)
+    _set_run_globals(main_globals, None, "__main__", mod_spec)
+    return code, main_globals
 
 
 def run_module(
