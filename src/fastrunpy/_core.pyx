@@ -96,6 +96,9 @@ cdef extern from "Python.h":
                                   PyCompilerFlags *flags, int optimize)
 
 
+_compile_with_compile = _compile_program
+
+
 def _compile_program(bytes source, str filename):
     """compile(source, filename, "exec", dont_inherit=True), by the C API.
 
@@ -105,7 +108,7 @@ def _compile_program(bytes source, str filename):
     """
     cdef PyCompilerFlags flags
     if b"\0" in source:
-        return compile(source, filename, "exec", dont_inherit=True)
+        return _compile_with_compile(source, filename)
     flags.cf_flags = PyCF_SOURCE_IS_UTF8
     flags.cf_feature_version = PY_MINOR_VERSION
     return Py_CompileStringObject(PyBytes_AS_STRING(source), filename, Py_file_input, &flags, -1)
