@@ -30,6 +30,9 @@ def _want_extensions() -> bool:
 
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ._install import install as install, is_installed as is_installed, uninstall as uninstall
     from ._core_py import (
         CacheInfo as CacheInfo,
         _Error as _Error,
@@ -79,3 +82,22 @@ else:
     cache_clear = _impl.cache_clear
     cache_configure = _impl.cache_configure
     del _impl
+
+
+# Imported on first use: most processes never touch them, and importing
+# fastrunpy stays as cheap as importing runpy.
+_LAZY = {
+    "install": "._install",  # fastrunpy as the whole interpreter's runpy
+    "uninstall": "._install",
+    "is_installed": "._install",
+}
+
+
+def __getattr__(name: str) -> "Any":
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

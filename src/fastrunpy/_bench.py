@@ -108,9 +108,9 @@ def main(argv: Sequence[str]) -> int:
 
 
 def runners() -> List[Runner]:
-    import runpy
+    from ._install import standard_runpy  # the real one, even where fastrunpy is installed as runpy
 
-    found = [Runner("stdlib", runpy, "")]
+    found = [Runner("stdlib", standard_runpy(), "")]
     try:
         from . import _core
     except ImportError as exc:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 from ._resolve import SETS_CACHED, backported_change
 from ._version import __version__
 
-USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench) [args ...]"
+USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench | install-site | uninstall-site) [args ...]"
 
 HELP = """\
 {usage}
@@ -41,13 +41,19 @@ Run a Python program the way the interpreter does, through fastrunpy.
                                 from stdin
   fastrunpy bench [...]         time stdlib runpy against fastrunpy
                                 (`fastrunpy bench --help`)
+  fastrunpy install-site        make every interpreter of this environment
+                                use fastrunpy as its runpy (`python -m`,
+                                pdb, cProfile, ...): writes a .pth file into
+                                site-packages; FASTRUNPY_NO_INSTALL=1 skips
+                                it for one process
+  fastrunpy uninstall-site      remove that .pth file again
 
 Options (only before the target; everything after MOD or PATH is the
 program's own):
   -h, --help      show this help and exit
   -V, --version   show the version and the implementation in use, and exit
-  --              the next argument is PATH, even if it is `bench` or starts
-                  with `-`
+  --              the next argument is PATH, even if it is a command name
+                  such as `bench` or starts with `-`
 
 Interpreter options (-P, -I, -O, -W, -X ...) go to the interpreter:
 `python -P -m fastrunpy script.py`.
@@ -168,6 +174,9 @@ def _dispatch(launch: Launch, args: "List[str]") -> "Tuple[Any, Dict[str, Any]]"
         if status:
             raise SystemExit(status)
         return _nothing_to_run(), {}
+    if first in ("install-site", "uninstall-site"):
+        _site_hook(first, args[1:])
+        return _nothing_to_run(), {}
     _arm_sigint_exit()
     if first == "-m":
         if len(args) < 2:
@@ -184,6 +193,25 @@ def _dispatch(launch: Launch, args: "List[str]") -> "Tuple[Any, Dict[str, Any]]"
     if first.startswith("-"):
         raise _Usage(f"unknown option {first}")
     return _path_target(launch, first, args[1:])
+
+
+def _site_hook(command: str, rest: "List[str]") -> None:
+    """install-site / uninstall-site: the .pth hook in this environment's site-packages."""
+    from . import _install
+
+    if rest:
+        raise _Usage(f"{command} takes no arguments")
+    try:
+        if command == "install-site":
+            path = _install.install_site()
+            sys.stdout.write(f"installed: {path}\n")
+            sys.stdout.write("every interpreter of this environment now imports fastrunpy as runpy\n")
+        else:
+            removed = _install.uninstall_site()
+            sys.stdout.write(f"removed: {removed}\n" if removed else "not installed here: nothing to remove\n")
+    except OSError as exc:
+        sys.stderr.write(f"fastrunpy {command}: {exc}\n")
+        raise SystemExit(1) from None
 
 
 def _version_line() -> str:
