@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._install import install as install, is_installed as is_installed, uninstall as uninstall
+    from ._isolation import isolated as isolated
     from ._core_py import (
         CacheInfo as CacheInfo,
         _Error as _Error,
@@ -90,6 +91,7 @@ _LAZY = {
     "install": "._install",  # fastrunpy as the whole interpreter's runpy
     "uninstall": "._install",
     "is_installed": "._install",
+    "isolated": "._isolation",  # runs that leave the interpreter as they found it
 }
 
 
