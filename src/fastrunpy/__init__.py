@@ -51,6 +51,10 @@ if TYPE_CHECKING:
         cache_info as cache_info,
         run_module as run_module,
         run_path as run_path,
+        prepare_module as prepare_module,
+        prepare_path as prepare_path,
+        PreparedModule as PreparedModule,
+        PreparedPath as PreparedPath,
     )
 
     IMPLEMENTATION: str
@@ -68,6 +72,10 @@ else:
 
     run_module = _impl.run_module
     run_path = _impl.run_path
+    prepare_path = _impl.prepare_path
+    prepare_module = _impl.prepare_module
+    PreparedPath = _impl.PreparedPath
+    PreparedModule = _impl.PreparedModule
     _run_module_as_main = _impl._run_module_as_main
     _get_module_details = _impl._get_module_details
     _get_main_module_details = _impl._get_main_module_details

@@ -18,6 +18,10 @@ from ._core_py import (
     cache_info as cache_info,
     run_module as run_module,
     run_path as run_path,
+    prepare_module as prepare_module,
+    prepare_path as prepare_path,
+    PreparedModule as PreparedModule,
+    PreparedPath as PreparedPath,
 )
 
 __all__ = ["run_module", "run_path"]

@@ -482,62 +482,80 @@ def _script_hit(key: "Any", path_name: "Any", run_name: str) -> "Any":
     entry = _cache_get(key)
     if entry is None:
         return None
+    code, stale = _serve_script(entry, path_name, run_name)
+    if stale:
+        _cache_reject(key, entry)
+        if code is not None:
+            _second_miss(key)  # counts towards recording the new content, as any miss does
+    return code
+
+
+def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, bool]":
+    """(code, stale) for a script entry under the validation mode.
+
+    (code, False): the entry holds; the events runpy's reads raise were raised.
+    (None, True): it does not; nothing was read, resolve afresh.
+    (new code, True): the content changed behind an unchanged stat(); the
+    code is compiled from what the file holds now, as runpy would.
+    """
     mode = _validation
     reread = mode == "checked-hash" or (mode == "timestamp" and not entry.settled)
     if (mode == "timestamp" and _signature(entry.full_path) != entry.signature) or (
         reread and entry.content_hash is None
     ):
-        _cache_reject(key, entry)
-        return None
+        return None, True
     if _hooks_verdict[2]:
         # pkgutil.get_importer() lets zipimporter look inside the file first.
         _audit("open", path_name if type(path_name) is str else os.fsdecode(path_name), "r", _READ_FLAGS)
     if not reread:
         _replay(entry.events)
-        return entry.code
+        return entry.code, False
     # The content must be confirmed: read it where runpy reads the source,
     # so the read raises the event runpy's read would.
     _replay(entry.events[:1])
-    return _script_confirmed(key, entry, path_name, run_name)
+    return _script_confirmed(entry, path_name, run_name)
 
 
-def _script_confirmed(key: "Any", entry: "Any", path_name: "Any", run_name: str) -> "Any":
+def _script_confirmed(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, bool]":
     import io
 
     read_at = time_ns()
     with io.open_code(entry.full_path) as stream:
         source = stream.read()
     if source_hash(source) != entry.content_hash:
-        # Changed behind an unchanged stat() (or unseen in checked-hash mode):
-        # compile what is there now, as runpy would.
-        _cache_reject(key, entry)
-        _second_miss(key)  # counts towards recording the new content, as any miss does
-        return _resolve.compile_source(source, path_name, run_name)
+        return _resolve.compile_source(source, path_name, run_name), True
     _audit("compile", source, path_name)
     if _validation == "timestamp" and _settled(entry.signature, read_at):
         entry.settled = True
-    return entry.code
+    return entry.code, False
 
 
 def _script_code(path_name: "Any", run_name: str, key: "Any") -> "Any":
     """Load a script's code as runpy does, recording it for later runs when possible."""
     if key is None or not _maxsize or not _second_miss(key):
         return _resolve.code_from_file(path_name, run_name)[0]
+    code, entry = _script_entry(path_name, run_name)
+    if entry is not None:
+        _cache_put(key, entry)
+    return code
+
+
+def _script_entry(path_name: "Any", run_name: str) -> "Tuple[Any, Any]":
+    """(code, entry): load a script as runpy does, and what a later run needs to reuse it (or None)."""
     full_path = os.path.abspath(os.fsdecode(path_name))
     signature = _signature(full_path)
     read_at = time_ns()
     code, source = _resolve.code_from_file(path_name, run_name)
-    if signature is not None:
-        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]"
-        if source is None:  # compiled file: read_code() succeeded on the first open
-            events = (_open_event(full_path), ("marshal.load", ()))
-            content_hash = None
-        else:
-            events = (_open_event(full_path), _open_event(full_path), ("compile", (source, path_name)))
-            content_hash = source_hash(source)
-        entry = _ScriptEntry(code, full_path, signature, content_hash, _settled(signature, read_at), events)
-        _cache_put(key, entry)
-    return code
+    if signature is None:
+        return code, None
+    events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]"
+    if source is None:  # compiled file: read_code() succeeded on the first open
+        events = (_open_event(full_path), ("marshal.load", ()))
+        content_hash = None
+    else:
+        events = (_open_event(full_path), _open_event(full_path), ("compile", (source, path_name)))
+        content_hash = source_hash(source)
+    return code, _ScriptEntry(code, full_path, signature, content_hash, _settled(signature, read_at), events)
 
 
 # --- module lookups (run_module, and __main__ of directories) -------------
@@ -840,15 +858,26 @@ def _module_lookup(mod_name: str, error: "Any") -> "Any":
         return hit
     if not _second_miss(_module_key(mod_name, found[1])):
         return _resolve.plain_lookup(mod_name, error)
+    spec, code, entry, path = _recording_lookup(mod_name, error)
+    if entry is not None:
+        _cache_put(_module_key(mod_name, path), entry)
+    return spec, code
+
+
+def _recording_lookup(mod_name: str, error: "Any") -> "Tuple[Any, Any, Any, Any]":
+    """(spec, code, entry, search path): find and load a module, and record what the answer depended on.
+
+    entry is None (and code may be) when the answer cannot be reused.
+    """
     read_at = time_ns()
     spec = _resolve.find_spec(mod_name, error)
     if spec.submodule_search_locations is not None:
-        return spec, None  # packages run their __main__, which is cached itself
+        return spec, None, None, None  # packages run their __main__, which is looked up itself
     # Stat the source before the loader reads it: an edit in between then
     # shows as a changed signature on the next run instead of going unseen.
     source_signature = _signature(spec.origin) if _worth_recording(mod_name, spec) else None
     if source_signature is None:
-        return spec, _resolve.code_from_loader(mod_name, spec, error)
+        return spec, _resolve.code_from_loader(mod_name, spec, error), None, None
     bytecode_before = _signature(spec.cached) if type(spec.loader) is SourceFileLoader else None
     code, reads, writes = _code_and_file_traffic(mod_name, spec, error)
     events = _loader_events(spec, reads, writes, bytecode_before)
@@ -857,8 +886,8 @@ def _module_lookup(mod_name: str, error: "Any") -> "Any":
         if found is not None:
             entry = _record_module(mod_name, spec, code, found[0], found[1], read_at, source_signature, events)
             if entry is not None:
-                _cache_put(_module_key(mod_name, found[1]), entry)
-    return spec, code
+                return spec, code, entry, found[1]
+    return spec, code, None, None
 
 
 def _compile_program(source: bytes, filename: str) -> "Any":
@@ -1067,3 +1096,166 @@ def _run_path_entry(path_name: "Any", init_globals: "Any", run_name: str, pkg_na
             sys.path.remove(path_name)
         except ValueError:
             pass
+
+
+def _main_entry_details(path_name: "Any") -> "Any":
+    """What run_path of a directory or zip file looks up, without running it."""
+    sys.path.insert(0, path_name)
+    try:
+        return _get_main_module_details()
+    finally:
+        try:
+            sys.path.remove(path_name)
+        except ValueError:
+            pass
+
+
+# --- prepared handles ----------------------------------------------------
+# For a target run many times: resolved once, then each run checks only
+# what a cache hit checks (the validation mode's file checks, and whatever
+# a lookup's answer depended on), without building a key or taking the
+# cache's lock.  Whatever fails those checks is resolved afresh, exactly as
+# run_path / run_module would at that moment.  The state is one tuple,
+# replaced whole, so threads can share a handle.
+
+
+def prepare_path(path_name: "Any", run_name: "Optional[str]" = None) -> "PreparedPath":
+    """Resolve ``run_path(path_name, run_name=run_name)`` once; ``.run(init_globals)`` runs it.
+
+    Raises now what run_path would raise for this target now.
+    """
+    return PreparedPath(path_name, run_name)
+
+
+def prepare_module(mod_name: str, run_name: "Optional[str]" = None, alter_sys: bool = False) -> "PreparedModule":
+    """Resolve ``run_module(mod_name, run_name=..., alter_sys=...)`` once; ``.run(init_globals)`` runs it.
+
+    Raises now what run_module would raise for this target now (importing
+    its parent packages, as run_module does).
+    """
+    return PreparedModule(mod_name, run_name, alter_sys)
+
+
+class PreparedPath(object):
+    """``run_path(path_name, run_name=run_name)``, resolved once (see prepare_path())."""
+
+    __slots__ = ("path_name", "run_name", "_pkg_name", "_state")
+
+    def __init__(self, path_name: "Any", run_name: "Optional[str]" = None) -> None:
+        if run_name is None:
+            run_name = "<run_path>"
+        self._pkg_name = run_name.rpartition(".")[0]  # fails now for what run_path rejects
+        self.path_name = path_name
+        self.run_name = run_name
+        # (key, entry, script name) of a plain script, or None: resolve on each run.
+        self._state: "Any" = None
+        key = _script_key(path_name, run_name)
+        if _resolve.path_importer(path_name) is not None:
+            _main_entry_details(_resolve.script_path(path_name))  # a directory or zip file needs a __main__
+        elif key is None:
+            _resolve.code_from_file(path_name, run_name)
+        else:
+            self._load(key)
+
+    def _load(self, key: "Any") -> "Any":
+        code, entry = _script_entry(self.path_name, self.run_name)
+        self._state = None if entry is None else (key, entry, _resolve.script_path(self.path_name))
+        return code
+
+    def run(self, init_globals: "Optional[Dict[str, Any]]" = None) -> "Dict[str, Any]":
+        """What ``run_path(path_name, init_globals, run_name)`` returns now."""
+        state = self._state
+        if state is not None and _maxsize and _script_key(self.path_name, self.run_name) == state[0]:
+            code, stale = _serve_script(state[1], self.path_name, self.run_name)
+            if stale:
+                self._state = None
+            if code is not None:
+                return _run_module_code(code, init_globals, self.run_name, pkg_name=self._pkg_name, script_name=state[2])
+        # Resolve afresh, in run_path's order.
+        key = _script_key(self.path_name, self.run_name) if _maxsize else None
+        importer = _resolve.path_importer(self.path_name)
+        script_name = _resolve.script_path(self.path_name)
+        if importer is not None:
+            self._state = None
+            return _run_path_entry(script_name, init_globals, self.run_name, self._pkg_name)
+        if key is None:
+            self._state = None
+            code = _resolve.code_from_file(self.path_name, self.run_name)[0]
+        else:
+            code = self._load(key)
+        return _run_module_code(code, init_globals, self.run_name, pkg_name=self._pkg_name, script_name=script_name)
+
+    def __repr__(self) -> str:
+        return f"<fastrunpy prepared run_path({self.path_name!r}, run_name={self.run_name!r})>"
+
+
+class PreparedModule(object):
+    """``run_module(mod_name, run_name=..., alter_sys=...)``, resolved once (see prepare_module())."""
+
+    __slots__ = ("mod_name", "run_name", "alter_sys", "_state")
+
+    def __init__(self, mod_name: str, run_name: "Optional[str]" = None, alter_sys: bool = False) -> None:
+        self.mod_name = mod_name
+        self.run_name = run_name
+        self.alter_sys = alter_sys
+        # (name run, entry, ancestors as (name, module) pairs, package spec or None), or None
+        self._state: "Any" = None
+        self._resolve(warn=False)  # warnings are for runs
+
+    def _resolve(self, warn: bool = True) -> "Tuple[str, Any, Any]":
+        recorded: "List[Tuple[str, Any]]" = []
+
+        def lookup(name: str, error: "Any") -> "Any":
+            if not _maxsize or name in sys.modules or _search_path(name) is None:
+                return _resolve.plain_lookup(name, error)
+            spec, code, entry, _ = _recording_lookup(name, error)
+            recorded.append((name, entry))
+            return spec, code
+
+        self._state = None
+        name, spec, code = _resolve.get_module_details(self.mod_name, ImportError, lookup, warn)
+        if recorded and recorded[-1][0] == name and recorded[-1][1] is not None:
+            parts = name.split(".")
+            ancestors = tuple(
+                (ancestor, sys.modules.get(ancestor)) for ancestor in (".".join(parts[:i]) for i in range(1, len(parts)))
+            )
+            package_spec = None
+            if name != self.mod_name:  # a package, running its __main__
+                package_spec = getattr(sys.modules.get(self.mod_name), "__spec__", None)
+                if package_spec is None:
+                    return name, spec, code
+            self._state = (name, recorded[-1][1], ancestors, package_spec)
+        return name, spec, code
+
+    def _still_resolves(self, state: "Any") -> bool:
+        name, entry, ancestors, package_spec = state
+        if name in sys.modules:
+            return False  # run_module would warn about it
+        modules = sys.modules
+        for ancestor, module in ancestors:
+            if modules.get(ancestor) is not module:
+                return False  # run_module would import it (again)
+        if package_spec is not None and getattr(modules[self.mod_name], "__spec__", None) is not package_spec:
+            return False
+        found = _search_path(name)
+        return found is not None and _module_still_valid(entry, found[0], found[1])
+
+    def run(self, init_globals: "Optional[Dict[str, Any]]" = None) -> "Dict[str, Any]":
+        """What ``run_module(mod_name, init_globals, run_name, alter_sys)`` returns now."""
+        state = self._state
+        if state is not None and _maxsize and self._still_resolves(state):
+            entry = state[1]
+            _replay(entry.events)
+            name, spec, code = state[0], _fresh_spec(entry.spec), entry.code
+        else:
+            name, spec, code = self._resolve()
+        run_name = name if self.run_name is None else self.run_name
+        if self.alter_sys:
+            return _run_module_code(code, init_globals, run_name, spec)
+        return _run_code(code, {}, init_globals, run_name, spec)
+
+    def __repr__(self) -> str:
+        return (
+            f"<fastrunpy prepared run_module({self.mod_name!r}, run_name={self.run_name!r}, "
+            f"alter_sys={self.alter_sys!r})>"
+        )

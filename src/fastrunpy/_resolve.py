@@ -74,11 +74,13 @@ def _warn_already_imported(mod_name: str, pkg_name: str) -> None:
     )
 
 
-def import_parent(mod_name: str) -> None:
+def import_parent(mod_name: str, warn: bool = True) -> None:
     """Import the parent package of a dotted name, as runpy does before finding it.
 
     A missing ancestor is left for find_spec() to report; any other failure
     (including an ImportError raised *inside* the package) propagates.
+    ``warn=False`` leaves out runpy's warning about a module imported
+    already: a prepared handle gives it when it runs, not when prepared.
     """
     pkg_name = mod_name.rpartition(".")[0]
     if not pkg_name:
@@ -92,7 +94,7 @@ def import_parent(mod_name: str) -> None:
         ):
             raise
     existing = sys.modules.get(mod_name)
-    if existing is not None and not hasattr(existing, "__path__"):
+    if warn and existing is not None and not hasattr(existing, "__path__"):
         _warn_already_imported(mod_name, pkg_name)
 
 
@@ -122,7 +124,7 @@ def plain_lookup(mod_name: str, error: "ErrorType") -> "Tuple[Any, Any]":
 
 
 def get_module_details(
-    mod_name: str, error: "ErrorType" = ImportError, lookup: "Any" = plain_lookup
+    mod_name: str, error: "ErrorType" = ImportError, lookup: "Any" = plain_lookup, warn: bool = True
 ) -> "Details":
     """Return (name actually run, spec, code) for ``run_module(mod_name)``.
 
@@ -132,20 +134,20 @@ def get_module_details(
     """
     if mod_name.startswith("."):
         raise lookup_error(error, "Relative module names not supported", mod_name)
-    import_parent(mod_name)
+    import_parent(mod_name, warn)
     spec, code = lookup(mod_name, error)
     if spec.submodule_search_locations is not None:
-        return _package_main_details(mod_name, error, lookup)
+        return _package_main_details(mod_name, error, lookup, warn)
     if code is None:
         code = code_from_loader(mod_name, spec, error)
     return mod_name, spec, code
 
 
-def _package_main_details(pkg_name: str, error: "ErrorType", lookup: "Any") -> "Details":
+def _package_main_details(pkg_name: str, error: "ErrorType", lookup: "Any", warn: bool) -> "Details":
     if pkg_name == "__main__" or pkg_name.endswith(".__main__"):
         raise lookup_error(error, "Cannot use package as __main__ module", pkg_name)
     try:
-        return get_module_details(pkg_name + ".__main__", error, lookup)
+        return get_module_details(pkg_name + ".__main__", error, lookup, warn)
     except error as exc:
         if pkg_name not in sys.modules:
             raise  # nothing was imported, so "is a package" would mislead

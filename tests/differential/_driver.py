@@ -184,9 +184,44 @@ def _argument_facts(call):
     return facts
 
 
+# Scenarios played "through handles": on the fastrunpy side every run_path /
+# run_module call goes through a prepared handle, made at the first call with
+# the same target and options and reused by every later one (init_globals
+# is per run).  The stdlib side calls runpy as usual, so each handle run must
+# do exactly what that call does at that moment.
+_PARAMETERS = {
+    "run_path": ("path_name", "init_globals", "run_name"),
+    "run_module": ("mod_name", "init_globals", "run_name", "alter_sys"),
+}
+_PREPARE = {"run_path": "prepare_path", "run_module": "prepare_module"}
+_handles = {}
+
+
+def _through_handle(step, plain):
+    names = _PARAMETERS[step["call"]]
+    raw_args, raw_kwargs = step.get("args", []), step.get("kwargs", {})
+    if not raw_args or len(raw_args) > len(names) or set(raw_kwargs) - set(names[1:]):
+        return plain  # a bad call: its TypeError is run_path's own
+    key = json.dumps([step["call"], raw_args[:1] + raw_args[2:], {k: v for k, v in raw_kwargs.items() if k != "init_globals"}], sort_keys=True)
+
+    def run(*args, **kwargs):
+        bound = dict(zip(names, args))
+        bound.update(kwargs)
+        init_globals = bound.pop("init_globals", None)
+        handle = _handles.get(key)
+        if handle is None:
+            handle = getattr(probe.runpy, _PREPARE[step["call"]])(**bound)
+            _handles[key] = handle
+        return handle.run(init_globals)
+
+    return run
+
+
 def _do_call(step):
     call = _Call()
     func = getattr(probe.runpy, step["call"])
+    if probe.THROUGH_HANDLES and step["call"] in _PARAMETERS:
+        func = _through_handle(step, func)
     args = _decode(step.get("args", []), call)
     kwargs = _decode(step.get("kwargs", {}), call)
     first_record = len(probe.records)
@@ -284,6 +319,7 @@ def main():
         assert runpy.IMPLEMENTATION == scenario["implementation"], (
             runpy.IMPLEMENTATION, scenario["implementation"])
     probe.runpy = runpy
+    probe.THROUGH_HANDLES = scenario.get("through") == "handles" and scenario["module"] == "fastrunpy"
     for name in scenario["preimport"]:
         try:
             importlib.import_module(name)

@@ -192,7 +192,7 @@ def _prepare(root: str, module: str, impl_name: str, files: Dict[str, Any],
     tree = os.path.join(root, "tree")
     build_tree(tree, files)
     scenario = {"root": root, "module": module, "implementation": impl_name, "steps": list(steps),
-                "preimport": preimport}
+                "preimport": preimport, "through": THROUGH[0]}
     if argv is not None:
         scenario["argv"] = argv
     scenario_file = os.path.join(root, "scenario.json")
@@ -202,6 +202,9 @@ def _prepare(root: str, module: str, impl_name: str, files: Dict[str, Any],
 
 
 SIDES = ("runpy", "fastrunpy")
+# "calls": fastrunpy's side calls run_path / run_module as the scenario says;
+# "handles": through prepared handles (see _driver).  Set per test by conftest.
+THROUGH = ["calls"]
 
 
 def observe_both(impl: Any, files: Dict[str, Any], steps: Sequence[Dict[str, Any]],

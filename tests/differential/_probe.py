@@ -20,6 +20,7 @@ import types
 runpy = None
 ROOT = ""
 TREE = ""
+THROUGH_HANDLES = False  # set by the driver: see _driver._through_handle
 records = []
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -27,6 +27,8 @@ from ._harness import (
     text,
 )
 
+pytestmark = pytest.mark.usefixtures("through")  # calls, then prepared handles
+
 PY313 = sys.version_info >= (3, 13)
 
 MODULE_BODY = (

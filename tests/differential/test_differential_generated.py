@@ -9,10 +9,13 @@ fastrunpy's cache serve repeats.  The whole sequence runs in one child per
 side, so each example costs two interpreter starts.
 """
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ._harness import Zip, assert_same, call, fresh_dict, op, path, probe
+
+pytestmark = pytest.mark.usefixtures("through")  # calls, then prepared handles
 
 # Short names that no stdlib or site-packages module uses.
 NAMES = ("qa", "qb", "qc")

@@ -14,6 +14,8 @@ import pytest
 
 from ._harness import DIR, Pyc, Zip, assert_same, call, op, path, probe
 
+pytestmark = pytest.mark.usefixtures("through")  # calls, then prepared handles
+
 needs_symlinks = pytest.mark.skipif(
     not hasattr(os, "symlink") or sys.platform == "win32", reason="symlinks need privileges on Windows")
 
