@@ -135,6 +135,20 @@ def runner(request):
 
 
 @pytest.fixture
+def runner_module():
+    """runner name -> the fastrunpy core, cache cleared; skips the compiled one where it is not built."""
+
+    def get(name):
+        if name == "compiled" and os.environ.get("FASTRUNPY_NO_EXTENSIONS"):
+            pytest.skip("FASTRUNPY_NO_EXTENSIONS is set: no compiled core")
+        module = importlib.import_module(RUNNERS[name])
+        module.cache_clear()
+        return module
+
+    return get
+
+
+@pytest.fixture
 def fresh_dir(tmp_path):
     """A directory for files that no runner has seen yet."""
     return str(tmp_path)

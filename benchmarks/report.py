@@ -36,12 +36,29 @@ GOALS = OrderedDict(
 )
 
 
+# Prepared handles (test_handles.py): a handle's run against a cache hit of
+# the same call (at least this much faster) and against the floor (at most
+# this many times it).
+HANDLE_PREFIX = "handle: "
+HANDLE_FLOOR_GROUP = "handle floor"
+HANDLE_OVER_HIT = 1.3
+HANDLE_OVER_FLOOR = 3.0
+
+
 def medians(results):
-    """{group: {runner: median seconds}} from a pytest-benchmark JSON document."""
+    """{group: {runner: median seconds}} from a pytest-benchmark JSON document.
+
+    In the handle groups the runner is "<core> <how>", e.g. "compiled handle".
+    """
     table = OrderedDict()
     for bench in results.get("benchmarks", []):
         group = bench.get("group") or bench["name"]
-        runner = (bench.get("params") or {}).get("runner", "exec")
+        params = bench.get("params") or {}
+        runner = params.get("runner", "exec")
+        if "how" in params:
+            runner = f"{params['core']} {params['how']}"
+        elif "core" in params:
+            runner = params["core"]
         table.setdefault(group, {})[runner] = bench["stats"]["median"]
     return table
 
@@ -107,7 +124,9 @@ def table(results):
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     scenarios = list(GOALS) + [
-        g for g in times_by_group if g not in GOALS and g != FLOOR_GROUP
+        g
+        for g in times_by_group
+        if g not in GOALS and g not in (FLOOR_GROUP, HANDLE_FLOOR_GROUP) and not g.startswith(HANDLE_PREFIX)
     ]
     all_met = True
     for scenario in scenarios:
@@ -132,6 +151,41 @@ def table(results):
         f"| {fmt_ratio(over['compiled'])} of floor | {fmt_ratio(over['pure'])} of floor "
         f"| {floor_cell} | — |"
     )
+    handle_rows, handles_met = handle_table(times_by_group)
+    return rows + handle_rows, all_met and handles_met
+
+
+def handle_table(times_by_group):
+    """Rows for the prepared-handle groups: hit, handle, handle speed-up over the hit, handle / floor."""
+    groups = [g for g in times_by_group if g.startswith(HANDLE_PREFIX)]
+    if not groups:
+        return [], True
+    floor = times_by_group.get(HANDLE_FLOOR_GROUP, {}).get("exec")
+    rows = [
+        "",
+        f"Prepared handles (floor: exec in a new dict with the dunders, plus the copy: {fmt_time(floor)})",
+        "",
+        "| scenario | core | cache hit | handle | handle speed-up over the hit | handle / floor |",
+        "| --- | --- | ---: | ---: | --- | --- |",
+    ]
+    all_met = True
+    for group in groups:
+        times = times_by_group[group]
+        for core in ("compiled", "pure"):
+            hit, handle = times.get(f"{core} hit"), times.get(f"{core} handle")
+            if hit is None and handle is None:
+                continue
+            over_hit = hit / handle if hit and handle else None
+            over_floor = handle / floor if handle and floor else None
+            cells = [
+                verdict(over_hit, HANDLE_OVER_HIT),
+                verdict(over_floor, HANDLE_OVER_FLOOR, at_most=True),
+            ]
+            all_met = all_met and not any("NOT" in c or "not measured" in c for c in cells)
+            rows.append(
+                f"| {group[len(HANDLE_PREFIX):]} | {core} | {fmt_time(hit)} | {fmt_time(handle)} "
+                f"| {fmt_ratio(over_hit)} ({cells[0]}) | {fmt_ratio(over_floor)} ({cells[1]}) |"
+            )
     return rows, all_met
 
 
