@@ -13,6 +13,7 @@ After it come the C versions of the helpers that dominate a cache hit.
 include "_core_py.py"
 
 from cpython.bytes cimport PyBytes_AS_STRING
+from libc.string cimport strlen
 
 
 cdef extern from *:
@@ -45,18 +46,28 @@ cdef extern from *:
     int fastrunpy_stat(const char *path, long long out[5])
 
 
+cdef extern from "Python.h":
+    bytes PyUnicode_EncodeFSDefault(object text)
+
+
 cdef int _stat_into(path, long long out[5]) except -3:
     """fastrunpy_stat() on a str path; -2 where os.stat() must decide instead."""
     cdef bytes encoded
     if type(path) is not str:
         return -2
     try:
-        encoded = os.fsencode(path)
+        encoded = PyUnicode_EncodeFSDefault(path)  # what os.fsencode() does for a str
     except UnicodeError:
         return -2
-    if b"\0" in encoded:
-        return -2
+    if strlen(PyBytes_AS_STRING(encoded)) != len(encoded):
+        return -2  # a NUL byte: os.stat() raises ValueError for it
     return fastrunpy_stat(PyBytes_AS_STRING(encoded), out)
+
+
+if os.path.__name__ == "posixpath":
+    def _isabs(str path):
+        """posixpath.isabs() of a str, without the Python-level call."""
+        return path.startswith("/")
 
 
 _os_signature = _signature
@@ -112,3 +123,190 @@ def _compile_program(bytes source, str filename):
     flags.cf_flags = PyCF_SOURCE_IS_UTF8
     flags.cf_feature_version = PY_MINOR_VERSION
     return Py_CompileStringObject(PyBytes_AS_STRING(source), filename, Py_file_input, &flags, -1)
+
+
+# --- The run itself, by hand ------------------------------------------------
+# Everything a run does once its code is known, for every cache hit and
+# handle run: a temporary module at sys.modules[name] and the script at
+# sys.argv[0] (saved and restored through the twin's registry, under its
+# lock, by its rules), the dunders, exec, the copy handed back.  The same
+# steps in the same order as the twin's _run_module_code and _run_code, with
+# C calls in place of Python-level ones.  Anything unusual (a name that is
+# not a str, sys.modules or sys.argv replaced by other types, code that is
+# not a code object) takes the twin's path, which raises what runpy raises.
+
+from cpython.dict cimport PyDict_Copy, PyDict_SetItem, PyDict_Update
+from cpython.module cimport PyModule_GetDict, PyModule_NewObject
+from cpython.object cimport PyObject
+
+
+cdef extern from "Python.h":
+    PyObject *PySys_GetObject(const char *name)  # borrowed, NULL if missing
+    bint PyCode_Check(object obj)
+    object PyEval_EvalCode(object code, object globals, object locals)
+    PyObject *PyEval_GetBuiltins() except NULL  # borrowed
+    int PySys_Audit(const char *event, const char *format, ...) except -1
+    int PyDict_Contains(object d, object key) except -1
+    const char *PyUnicode_AsUTF8(object text) except NULL
+
+
+cdef extern from *:
+    """
+    /* What exec() checks before it runs a code object. */
+    static int fastrunpy_code_has_free_variables(PyObject *code) {
+    #if PY_VERSION_HEX >= 0x030B0000
+        return PyCode_GetNumFree((PyCodeObject *)code) > 0;
+    #else
+        return PyTuple_GET_SIZE(((PyCodeObject *)code)->co_freevars) > 0;
+    #endif
+    }
+    """
+    bint fastrunpy_code_has_free_variables(object code)
+
+
+_twin_run_module_code = _run_module_code
+_twin_run_code = _run_code
+cdef object _registry_acquire = _lock.acquire
+cdef object _registry_release = _lock.release
+cdef dict _registry = _overrides
+cdef bint _sets_cached = _resolve.SETS_CACHED
+
+
+cdef list _c_push(object key, object saved):
+    cdef list cell = [saved]
+    stack = _registry.get(key)
+    if stack is None:
+        _registry[key] = [cell]
+    else:
+        (<list>stack).append(cell)
+    return cell
+
+
+cdef bint _c_pop(object key, list cell) except -1:
+    """The twin's _pop: True when ``cell`` was the newest override, so it must restore."""
+    cdef list stack = <list>_registry[key]
+    cdef Py_ssize_t index
+    if stack[-1] is cell:
+        stack.pop()
+        if not stack:
+            del _registry[key]
+        return True
+    for index in range(len(stack)):
+        if stack[index] is cell:
+            (<list>stack[index + 1])[0] = cell[0]
+            del stack[index]
+            return False
+    raise RuntimeError("fastrunpy: a run's saved value is missing from the registry")
+
+
+cdef tuple _c_enter_run(str name, object module, object argv0, dict modules, list argv):
+    """The twin's _enter_run, for a dict sys.modules and a non-empty list sys.argv."""
+    cdef list module_cell, argv_cell
+    _registry_acquire()
+    try:
+        module_cell = _c_push(name, modules.get(name, _ABSENT))
+        modules[name] = module
+        argv_cell = _c_push(_ARGV0, argv[0])
+        argv[0] = argv0
+        return module_cell, argv_cell
+    finally:
+        _registry_release()
+
+
+cdef void _c_exit_run(str name, tuple cells) except *:
+    """The twin's _exit_run: sys.argv[0], then sys.modules[name], each put back if this run is the newest."""
+    cdef list module_cell = <list>cells[0]
+    cdef list argv_cell = <list>cells[1]
+    _registry_acquire()
+    try:
+        try:
+            if _c_pop(_ARGV0, argv_cell):
+                sys.argv[0] = argv_cell[0]
+        finally:
+            if _c_pop(name, module_cell):
+                saved = module_cell[0]
+                if saved is not _ABSENT:
+                    sys.modules[name] = saved
+                else:
+                    del sys.modules[name]  # KeyError if the run removed it, as in stdlib
+    finally:
+        _registry_release()
+
+
+cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_name, object mod_spec,
+                             object pkg_name, object script_name) except *:
+    if init_globals is not None:
+        if type(init_globals) is dict:
+            PyDict_Update(run_globals, init_globals)
+        else:
+            run_globals.update(init_globals)
+    if mod_spec is None:
+        loader = None
+        fname = script_name
+        cached = None
+    else:
+        loader = mod_spec.loader
+        fname = mod_spec.origin
+        cached = mod_spec.cached
+        if pkg_name is None:
+            pkg_name = mod_spec.parent
+    PyDict_SetItem(run_globals, "__name__", mod_name)
+    PyDict_SetItem(run_globals, "__file__", fname)
+    if _sets_cached:
+        PyDict_SetItem(run_globals, "__cached__", cached)
+    PyDict_SetItem(run_globals, "__doc__", None)
+    PyDict_SetItem(run_globals, "__loader__", loader)
+    PyDict_SetItem(run_globals, "__package__", pkg_name)
+    PyDict_SetItem(run_globals, "__spec__", mod_spec)
+
+
+cdef void _c_exec(object code, dict run_globals) except *:
+    """exec(code, run_globals) for a code object without free variables; the twin's _exec otherwise."""
+    if not PyCode_Check(code) or fastrunpy_code_has_free_variables(code):
+        _exec(code, run_globals)
+        return
+    if not PyDict_Contains(run_globals, "__builtins__"):
+        PyDict_SetItem(run_globals, "__builtins__", <object>PyEval_GetBuiltins())
+    PySys_Audit("exec", "O", <PyObject *>code)
+    PyEval_EvalCode(code, run_globals, run_globals)
+
+
+def _run_code(code, run_globals, init_globals=None, mod_name=None, mod_spec=None, pkg_name=None, script_name=None):
+    if type(run_globals) is not dict:
+        return _twin_run_code(code, run_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    _c_set_run_globals(<dict>run_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    _c_exec(code, <dict>run_globals)
+    return run_globals
+
+
+def _run_module_code(code, init_globals=None, mod_name=None, mod_spec=None, pkg_name=None, script_name=None):
+    cdef PyObject *modules = PySys_GetObject("modules")
+    cdef PyObject *argv = PySys_GetObject("argv")
+    if (
+        type(mod_name) is not str
+        or modules == NULL or type(<object>modules) is not dict
+        or argv == NULL or type(<object>argv) is not list or len(<list>argv) == 0
+    ):
+        return _twin_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
+    fname = script_name if mod_spec is None else mod_spec.origin
+    module = PyModule_NewObject(mod_name)
+    cdef dict mod_globals = <dict>PyModule_GetDict(module)
+    cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
+    try:
+        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+        _c_exec(code, mod_globals)
+    finally:
+        _c_exit_run(mod_name, cells)
+    # The temporary module may clear its dict when it goes away; hand back a copy.
+    return PyDict_Copy(mod_globals)
+
+
+def _replay(events):
+    """The twin's _replay: each (event, args) raised as sys.audit(event, *args) would."""
+    for event, args in events:
+        # One "O" argument that is a tuple becomes the hooks' args as it is.
+        PySys_Audit(PyUnicode_AsUTF8(event), "O", <PyObject *>args)
+
+
+_run_code.__doc__ = _twin_run_code.__doc__
+_run_module_code.__doc__ = _twin_run_module_code.__doc__

@@ -462,19 +462,29 @@ def _script_key(path_name: "Any", run_name: str) -> "Any":
         path = os.fsdecode(path_name)
     else:
         return None  # path-like objects: resolve afresh, their __fspath__ may vary
-    if not path or path in sys.path_importer_cache or not _known_path_hooks():
+    where = _script_where(path)
+    if where is None:
         return None
-    where: Any = path
-    if not _isabs(path):
-        try:
-            where = (os.getcwd(), path)
-        except OSError:
-            return None
     # The type of path_name is part of the key: compile()'s audit event
     # passes the file name on as given.
     if _resolve.SETS_CACHED:
         return (where, _COMPILE_KEY, type(path_name))
     return (where, _COMPILE_KEY, type(path_name), run_name)  # compile() takes the module name
+
+
+def _script_where(path: str, absolute: bool = False) -> "Any":
+    """The file a script path names now: the path if absolute, else (cwd, path); None if not cacheable now.
+
+    ``absolute``: the caller knows the path is absolute (a handle that saw it once).
+    """
+    if not path or path in sys.path_importer_cache or not _known_path_hooks():
+        return None
+    if absolute or _isabs(path):
+        return path
+    try:
+        return (os.getcwd(), path)
+    except OSError:
+        return None
 
 
 def _script_hit(key: "Any", path_name: "Any", run_name: str) -> "Any":
@@ -1147,7 +1157,7 @@ class PreparedPath(object):
         self._pkg_name = run_name.rpartition(".")[0]  # fails now for what run_path rejects
         self.path_name = path_name
         self.run_name = run_name
-        # (key, entry, script name) of a plain script, or None: resolve on each run.
+        # (key, entry, script name, path as str) of a plain script, or None: resolve on each run.
         self._state: "Any" = None
         key = _script_key(path_name, run_name)
         if _resolve.path_importer(path_name) is not None:
@@ -1159,13 +1169,16 @@ class PreparedPath(object):
 
     def _load(self, key: "Any") -> "Any":
         code, entry = _script_entry(self.path_name, self.run_name)
-        self._state = None if entry is None else (key, entry, _resolve.script_path(self.path_name))
+        # key[0] is where the path pointed (the path itself, the very object
+        # kept here, when absolute); the rest of the key is fixed for a handle.
+        path = key[0] if type(key[0]) is str else key[0][1]
+        self._state = None if entry is None else (key, entry, _resolve.script_path(self.path_name), path)
         return code
 
     def run(self, init_globals: "Optional[Dict[str, Any]]" = None) -> "Dict[str, Any]":
         """What ``run_path(path_name, init_globals, run_name)`` returns now."""
         state = self._state
-        if state is not None and _maxsize and _script_key(self.path_name, self.run_name) == state[0]:
+        if state is not None and _maxsize and _script_where(state[3], state[0][0] is state[3]) == state[0][0]:
             code, stale = _serve_script(state[1], self.path_name, self.run_name)
             if stale:
                 self._state = None
