@@ -3,11 +3,14 @@
 # distutils: define_macros=CYTHON_USE_MODULE_STATE=0
 """Compiled implementation of fastrunpy's hot path.
 
-The logic is the pure-Python twin's, compiled as is: one source of truth
-means the two implementations cannot drift apart, and the full test suite
-runs against both.  (``annotation_typing=False`` keeps Cython from turning
-the twin's type hints into runtime type checks that runpy does not make.)
-After it come the C versions of the helpers that dominate a cache hit.
+Resolution, misses and cache bookkeeping are the pure-Python twin's,
+compiled as is: one source of truth means the two implementations cannot
+drift apart, and the full test suite runs against both.
+(``annotation_typing=False`` keeps Cython from turning the twin's type hints
+into runtime type checks that runpy does not make.)  After it come the parts
+of every hit written by hand against the C API, replacing the twin's
+functions of the same names: stat(), the run itself (temporary module,
+sys.argv[0], dunders, exec, copy) and the audit-event replay.
 """
 
 include "_core_py.py"
