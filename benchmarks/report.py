@@ -163,7 +163,7 @@ def handle_table(times_by_group):
     floor = times_by_group.get(HANDLE_FLOOR_GROUP, {}).get("exec")
     rows = [
         "",
-        f"Prepared handles (floor: exec in a new dict with the dunders, plus the copy: {fmt_time(floor)})",
+        f"Prepared handles (floor: exec in a new dict holding the dunders: {fmt_time(floor)})",
         "",
         "| scenario | core | cache hit | handle | handle speed-up over the hit | handle / floor |",
         "| --- | --- | ---: | ---: | --- | --- |",

@@ -4,15 +4,10 @@ A handle skips what a cache hit spends on finding its entry (building the
 key, the cache's lock and LRU bookkeeping).  Each group measures the hit
 (``run_path`` / ``run_module`` of an unchanged target) and the handle's
 ``run()`` for both cores; ``report.py`` sets them side by side with the
-floor: exec of the same code in a new dict holding the dunders a run sets,
-plus the copy ``run_path`` returns.
+floor: exec of the same code in a new dict holding the dunders a run sets.
 """
 
-import os
-
 import pytest
-
-DUNDERS = ("__name__", "__file__", "__cached__", "__doc__", "__loader__", "__package__", "__spec__")
 
 
 @pytest.fixture(params=["compiled", "pure"])
@@ -42,12 +37,20 @@ def test_handle_run_module(benchmark, core, targets, how):
 def test_handle_floor(benchmark, targets):
     with open(targets.one, "rb") as stream:
         code = compile(stream.read(), targets.one, "exec", dont_inherit=True)
-    values = ("<run_path>", targets.one, None, None, None, "", None)
+    path = targets.one
 
     def floor():
-        namespace = dict(zip(DUNDERS, values))
+        namespace = {
+            "__name__": "<run_path>",
+            "__file__": path,
+            "__cached__": None,
+            "__doc__": None,
+            "__loader__": None,
+            "__package__": "",
+            "__spec__": None,
+        }
         exec(code, namespace)
-        return namespace.copy()
+        return namespace
 
     assert floor()["x"] == 1
     benchmark(floor)
