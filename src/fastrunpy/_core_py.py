@@ -268,8 +268,9 @@ _entries: "Dict[Any, Any]" = {}
 # a target run once (the common case for one-off scripts) pays nothing for
 # recording and takes no room among the entries.
 _seen_once: "Dict[Any, None]" = {}
-_hits = 0
-_misses = 0
+# [hits, misses], changed in place: rebinding a module global on every run
+# would also empty the compiled core's cache of global-name lookups.
+_counts = [0, 0]
 _maxsize = DEFAULT_MAXSIZE
 _validation = "timestamp"
 
@@ -277,16 +278,15 @@ _validation = "timestamp"
 def cache_info() -> "CacheInfo":
     """Hits, misses, maximum and current number of entries of this implementation's cache."""
     with _cache_lock:
-        return CacheInfo(_hits, _misses, _maxsize, len(_entries))
+        return CacheInfo(_counts[0], _counts[1], _maxsize, len(_entries))
 
 
 def cache_clear() -> None:
     """Forget every cached script and module, and reset the counters."""
-    global _hits, _misses
     with _cache_lock:
         _entries.clear()
         _seen_once.clear()
-        _hits = _misses = 0
+        _counts[0] = _counts[1] = 0
 
 
 def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[str]" = None) -> None:
@@ -318,13 +318,12 @@ def _trim(mapping: "Dict[Any, Any]") -> None:
 
 def _cache_get(key: "Any") -> "Any":
     """The entry for key, counted as a hit; _cache_reject() turns that into a miss."""
-    global _hits, _misses
     with _cache_lock:
         entry = _entries.get(key)
         if entry is None:
-            _misses += 1
+            _counts[1] += 1
         else:
-            _hits += 1
+            _counts[0] += 1
             del _entries[key]
             _entries[key] = entry  # now the most recently used
         return entry
@@ -332,10 +331,9 @@ def _cache_get(key: "Any") -> "Any":
 
 def _cache_reject(key: "Any", entry: "Any") -> None:
     """An entry failed validation: drop it and count the lookup as a miss."""
-    global _hits, _misses
     with _cache_lock:
-        _hits -= 1
-        _misses += 1
+        _counts[0] -= 1
+        _counts[1] += 1
         if _entries.get(key) is entry:
             del _entries[key]
 
