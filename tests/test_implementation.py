@@ -228,18 +228,3 @@ def test_traceback_frames_name_files_that_exist(impl, tmp_path):
         assert os.path.isfile(found), path
         with open(found, encoding="utf-8") as stream:
             assert len(stream.read().splitlines()) >= frame.lineno, (path, frame.lineno)
-
-
-def test_implementation_loads_on_first_use(impl):
-    """``import fastrunpy`` loads no implementation; the first use of one of its names does."""
-    code = (
-        "import sys, fastrunpy\n"
-        "loaded = lambda: sorted(n for n in ('fastrunpy._core', 'fastrunpy._core_py') if n in sys.modules)\n"
-        "print(loaded(), 'run_path' in dir(fastrunpy), 'IMPLEMENTATION' in vars(fastrunpy))\n"
-        "from fastrunpy import run_path\n"
-        "print(loaded(), fastrunpy.IMPLEMENTATION, run_path is fastrunpy.run_path)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], env=impl.env, capture_output=True, text=True, timeout=60)
-    module = "fastrunpy._core" if impl.name == "cython" else "fastrunpy._core_py"
-    assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines() == ["[] True False", f"[{module!r}] {impl.name} True"]

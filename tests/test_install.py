@@ -233,24 +233,6 @@ def test_site_hook_installs_at_startup(impl, hooked, tmp_path: Path) -> None:
     assert (done.returncode, done.stderr, done.stdout) == (0, "", f"__main__ False {impl.name} []\n")
 
 
-def test_site_hook_loads_no_implementation_until_runpy_is_used(impl, hooked, tmp_path: Path) -> None:
-    """Every start of the environment runs the hook; only runs through runpy pay for the core."""
-    python, _ = hooked
-    code = (
-        "import sys\n"
-        "loaded = lambda: sorted(n for n in ('fastrunpy._core', 'fastrunpy._core_py') if n in sys.modules)\n"
-        "print(loaded(), 'importlib.util' in sys.modules)\n"
-        "import runpy\n"
-        "print(runpy.__name__, loaded())\n"
-        "runpy.run_path\n"
-        "print(loaded())\n"
-    )
-    done = _venv_run(impl, python, ["-c", code], tmp_path)
-    module = "fastrunpy._core" if impl.name == "cython" else "fastrunpy._core_py"
-    assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines() == ["[] False", "runpy []", f"[{module!r}]"]
-
-
 def test_site_hook_failure_matches_stdlib(impl, hooked, tmp_path: Path) -> None:
     python, _ = hooked
     (tmp_path / "broken.py").write_text("raise ValueError('from the module')\n")

@@ -2,10 +2,9 @@
 
 ``import fastrunpy as runpy`` is meant to change nothing but speed.  This
 module only chooses the implementation: the compiled core ``_core`` where it
-was built, else the pure-Python twin ``_core_py``, imported when one of its
-names is first used.  Setting ``FASTRUNPY_NO_EXTENSIONS`` to a non-empty
-value before that forces the pure twin; interpreters other than CPython
-always get it.
+was built, else the pure-Python twin ``_core_py``.  Setting
+``FASTRUNPY_NO_EXTENSIONS`` to a non-empty value before import forces the
+pure twin; interpreters other than CPython always get it.
 
 Importing the package must load no module that ``import runpy`` does not:
 ``python -m fastrunpy`` runs with the working directory at ``sys.path[0]``,
@@ -31,7 +30,7 @@ def _want_extensions() -> bool:
 
 
 if TYPE_CHECKING:
-    from typing import Any, List
+    from typing import Any
 
     from ._install import install as install, is_installed as is_installed, uninstall as uninstall
     from ._isolation import isolated as isolated
@@ -59,74 +58,56 @@ if TYPE_CHECKING:
     )
 
     IMPLEMENTATION: str
+else:
+    IMPLEMENTATION = "python"
+    if _want_extensions():
+        try:
+            from . import _core as _impl
+        except ImportError:  # no wheel and no compiler: the twin does the same job
+            from . import _core_py as _impl
+        else:
+            IMPLEMENTATION = "cython"
+    else:
+        from . import _core_py as _impl
+
+    run_module = _impl.run_module
+    run_path = _impl.run_path
+    prepare_path = _impl.prepare_path
+    prepare_module = _impl.prepare_module
+    PreparedPath = _impl.PreparedPath
+    PreparedModule = _impl.PreparedModule
+    _run_module_as_main = _impl._run_module_as_main
+    _get_module_details = _impl._get_module_details
+    _get_main_module_details = _impl._get_main_module_details
+    _run_code = _impl._run_code
+    _prepare_main = _impl._prepare_main  # for the command line
+    _compile_program = _impl._compile_program  # for the command line
+    _run_module_code = _impl._run_module_code
+    _Error = _impl._Error
+    _TempModule = _impl._TempModule
+    _ModifiedArgv0 = _impl._ModifiedArgv0
+    CacheInfo = _impl.CacheInfo
+    cache_info = _impl.cache_info
+    cache_clear = _impl.cache_clear
+    cache_configure = _impl.cache_configure
+    del _impl
 
 
-# The implementation is imported on first use of any of its names, not by
-# ``import fastrunpy``: where every interpreter start imports fastrunpy (the
-# install-site hook), a process that never runs anything through it should
-# not pay for loading it.
-_CORE_NAMES = (
-    "run_module",
-    "run_path",
-    "prepare_path",
-    "prepare_module",
-    "PreparedPath",
-    "PreparedModule",
-    "_run_module_as_main",
-    "_get_module_details",
-    "_get_main_module_details",
-    "_run_code",
-    "_prepare_main",  # for the command line
-    "_compile_program",  # for the command line
-    "_run_module_code",
-    "_Error",
-    "_TempModule",
-    "_ModifiedArgv0",
-    "CacheInfo",
-    "cache_info",
-    "cache_clear",
-    "cache_configure",
-)
-# Whole-interpreter use and isolation, in modules of their own.
+# Imported on first use: most processes never touch them, and importing
+# fastrunpy stays as cheap as importing runpy.
 _LAZY = {
-    "install": "._install",
+    "install": "._install",  # fastrunpy as the whole interpreter's runpy
     "uninstall": "._install",
     "is_installed": "._install",
-    "isolated": "._isolation",
+    "isolated": "._isolation",  # runs that leave the interpreter as they found it
 }
 
 
-def _load_implementation() -> None:
+def __getattr__(name: str) -> "Any":
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    implementation = "python"
-    if _want_extensions():
-        try:
-            core = importlib.import_module("._core", __name__)
-        except ImportError:  # no wheel and no compiler: the twin does the same job
-            core = importlib.import_module("._core_py", __name__)
-        else:
-            implementation = "cython"
-    else:
-        core = importlib.import_module("._core_py", __name__)
-    namespace = globals()
-    for name in _CORE_NAMES:
-        namespace[name] = getattr(core, name)
-    namespace["IMPLEMENTATION"] = implementation  # last: its presence means all are bound
-
-
-def __getattr__(name: str) -> "Any":
-    if name in _CORE_NAMES or name == "IMPLEMENTATION":
-        _load_implementation()
-        return globals()[name]
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> "List[str]":
-    return sorted(set(globals()) | set(_CORE_NAMES) | set(_LAZY) | {"IMPLEMENTATION"})
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

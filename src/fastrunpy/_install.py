@@ -19,6 +19,7 @@ site-packages is still read), and ``FASTRUNPY_NO_INSTALL`` set to a
 non-empty value skips it for one process.
 """
 
+import importlib.util  # loaded already: runpy and fastrunpy's core import it
 import os
 import sys
 from _thread import allocate_lock
@@ -84,16 +85,6 @@ def _standard_spec() -> "Any":
     return None
 
 
-def _module_from_spec(spec: "Any") -> "Any":
-    # importlib.util.module_from_spec is the bootstrap's, which every
-    # interpreter has loaded; importlib.util itself is not loaded at start-up,
-    # when the site hook runs, and costs more than the rest of installing.
-    bootstrap: "Any" = sys.modules.get("_frozen_importlib")
-    if bootstrap is None:
-        import importlib.util as bootstrap
-    return bootstrap.module_from_spec(spec)
-
-
 def _make_stand_in() -> "Any":
     package = _package()
     spec = _standard_spec()
@@ -103,22 +94,11 @@ def _make_stand_in() -> "Any":
     else:
         # The dunders an import of the standard module would set, by the
         # running interpreter's own rules.
-        module = _module_from_spec(spec)
+        module = importlib.util.module_from_spec(spec)
     module.__doc__ = "fastrunpy standing in for the standard library's runpy."
     module.__all__ = list(package.__all__)
-    forwarded = frozenset(_RUNPY_NAMES + _OWN_NAMES)
-
-    def __getattr__(name: str) -> "Any":
-        # Taken from the package on first use, so installing does not load
-        # the implementation: a process that never runs anything through
-        # runpy does not pay for it.
-        if name not in forwarded:
-            raise AttributeError(f"module 'runpy' has no attribute {name!r}")
-        value = getattr(package, name)
-        setattr(module, name, value)
-        return value
-
-    module.__getattr__ = __getattr__
+    for name in _RUNPY_NAMES + _OWN_NAMES:
+        setattr(module, name, getattr(package, name))
     return module
 
 
@@ -186,7 +166,7 @@ def standard_runpy() -> "Any":
     spec = _stand_in[0].__spec__
     if spec is None or spec.loader is None:
         raise ImportError("the standard library's runpy cannot be found", name="runpy")
-    module = _module_from_spec(spec)
+    module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
