@@ -51,6 +51,8 @@ handles = {}
 runs = []
 for kind, target_name, alter_sys in calls:
     key = (kind, target_name, alter_sys)
+    if kind == "bytes path":
+        kind, target_name = "path", os.fsencode(target_name)
     if run_once_first and key not in handles:
         handles[key] = None
         if kind == "path":
@@ -94,6 +96,7 @@ FILES = {
 CASES = {
     "script relative": ("path", "script.py", False),
     "script absolute": ("path", "{root}/script.py", False),
+    "script as bytes": ("bytes path", "{root}/script.py", False),
     "compiled script": ("path", "compiled.pyc", False),
     "directory": ("path", "app", False),
     "module": ("module", "top", False),

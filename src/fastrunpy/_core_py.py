@@ -532,7 +532,7 @@ def _script_confirmed(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[A
         source = stream.read()
     if source_hash(source) != entry.content_hash:
         return _resolve.compile_source(source, path_name, run_name), True
-    _audit("compile", source, path_name)
+    _audit("compile", source, os.fsdecode(path_name))  # compile() reports the name decoded
     if _validation == "timestamp" and _settled(entry.signature, read_at):
         entry.settled = True
     return entry.code, False
@@ -561,7 +561,8 @@ def _script_entry(path_name: "Any", run_name: str) -> "Tuple[Any, Any]":
         events = (_open_event(full_path), ("marshal.load", ()))
         content_hash = None
     else:
-        events = (_open_event(full_path), _open_event(full_path), ("compile", (source, path_name)))
+        # compile() reports its file name decoded, whatever type it was given.
+        events = (_open_event(full_path), _open_event(full_path), ("compile", (source, os.fsdecode(path_name))))
         content_hash = source_hash(source)
     return code, _ScriptEntry(code, full_path, signature, content_hash, _settled(signature, read_at), events)
 
