@@ -22,6 +22,8 @@ from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 SRC_DIR = "src"
 CORE_PYX = "src/fastrunpy/_core.pyx"
+# The small C header the core includes (inotify, epoll: kernel-notified validation).
+CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h"]
 
 # What cythonize() may rewrite on an Extension from the "# distutils:" header
 # of the .pyx.  setuptools' own Cython hook copies back only the sources and
@@ -136,7 +138,14 @@ class OptionalBuildExt(build_ext):
 def _extensions():
     if _env_flag("FASTRUNPY_NO_EXTENSIONS"):
         return []
-    return [Extension("fastrunpy._core", [CORE_PYX])]
+    return [
+        Extension(
+            "fastrunpy._core",
+            [CORE_PYX],
+            include_dirs=[os.path.abspath(os.path.dirname(CORE_PYX))],
+            depends=[os.path.abspath(header) for header in CORE_HEADERS],
+        )
+    ]
 
 
 def _setup(ext_modules):

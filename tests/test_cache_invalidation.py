@@ -42,10 +42,13 @@ _MISSING = "<missing>"
 class Sandbox:
     """A temporary tree plus helpers to run its targets both ways and compare."""
 
-    def __init__(self, impl: Any, root: str) -> None:
+    def __init__(self, impl: Any, root: str, watched: bool) -> None:
         self.impl = impl
         self.fast = impl.module
         self.root = root
+        # True when hits must come to be served on the kernel's word (no stat()),
+        # so that each change below is made against a watched entry.
+        self.watched = watched
 
     def path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
@@ -109,6 +112,10 @@ class Sandbox:
             assert result == reference
             if self.fast.cache_info().hits == before.hits + 1:
                 assert self.assert_hit(call) == reference
+                if self.watched and self.fast._validation == "auto":
+                    served = self.fast._watch_state()[1]
+                    assert self.assert_hit(call) == reference
+                    assert self.fast._watch_state()[1] == served + 1, "a hit still needed stat()"
                 return reference
             time.sleep(delay)
             delay *= 2
@@ -191,8 +198,36 @@ def pyc_bytes(source: str, where: str) -> bytes:
     return data
 
 
+def kernel_watches(impl: Any, directory: str) -> bool:
+    """Whether the compiled core's "auto" mode should trust the kernel under ``directory``.
+
+    Found independently of the core: Linux, and the filesystem holding the
+    directory (the longest mount point above it in /proc/self/mountinfo) is
+    one whose inotify events are complete.
+    """
+    if impl.name != "cython" or not sys.platform.startswith("linux"):
+        return False
+    real = os.path.realpath(directory)
+    best, fstype = "", None
+    with open("/proc/self/mountinfo", encoding="utf-8") as stream:
+        for line in stream:
+            fields = line.split()
+            point = fields[4].replace("\\040", " ")
+            after_separator = fields[fields.index("-") + 1]
+            inside = real == point or real.startswith(point.rstrip("/") + "/")
+            if inside and len(point) >= len(best):
+                best, fstype = point, after_separator
+    return fstype in {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs"}
+
+
+@pytest.fixture(params=["auto", "timestamp"])
+def validation(request: Any) -> str:
+    """Each case runs under kernel-notified validation and under stat() on every hit."""
+    return str(request.param)
+
+
 @pytest.fixture
-def sandbox(impl: Any, tmp_path: Any) -> Any:
+def sandbox(impl: Any, tmp_path: Any, validation: str) -> Any:
     """Isolate every piece of import state the cases touch, and the cache itself."""
     saved_path = list(sys.path)
     saved_meta_path = list(sys.meta_path)
@@ -215,9 +250,9 @@ def sandbox(impl: Any, tmp_path: Any) -> Any:
     # (PYTHONDONTWRITEBYTECODE) says; cases that want otherwise set it.
     sys.dont_write_bytecode = False
     impl.module.cache_clear()
-    impl.module.cache_configure(validation="timestamp")
+    impl.module.cache_configure(validation=validation)
     try:
-        yield Sandbox(impl, str(tmp_path))
+        yield Sandbox(impl, str(tmp_path), validation == "auto" and kernel_watches(impl, str(tmp_path)))
     finally:
         os.chdir(saved_cwd)
         sys.path[:] = saved_path
@@ -233,7 +268,7 @@ def sandbox(impl: Any, tmp_path: Any) -> Any:
         sys.argv[:] = saved_argv
         sys.dont_write_bytecode = saved_dont_write
         sys.pycache_prefix = saved_prefix
-        impl.module.cache_configure(maxsize=maxsize, validation="timestamp")
+        impl.module.cache_configure(maxsize=maxsize, validation="auto")
         impl.module.cache_clear()
         importlib.invalidate_caches()
 
@@ -382,6 +417,236 @@ def test_main_of_a_directory_or_zip_edited(sandbox: Sandbox, kind: str) -> None:
         os.replace(replacement, target)
     sandbox.both(run_script(target))
     sandbox.both(run_script(target))
+
+
+# --- changes the kernel must report ("auto"), and stat() must see ------------
+# After prime(), an "auto" entry of the compiled core is served without any
+# stat(): only the kernel's report can tell it that one of these happened.
+
+TARGETS = ["script", "module"]
+
+
+def _target(sandbox: Sandbox, target: str, text: str = "x = 1\n") -> Any:
+    """(path, call) for a module file on sys.path, run as a script or as a module."""
+    sandbox.on_path("lib")
+    path = sandbox.write("lib/frmod.py", text)
+    return path, run_script(path) if target == "script" else run_mod("frmod")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_truncate_and_rewrite_in_place(sandbox: Sandbox, target: str) -> None:
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    with open(path, "r+", encoding="utf-8") as stream:
+        stream.truncate(0)
+        stream.write("x = 2\n")
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_chmod_making_the_file_unreadable(sandbox: Sandbox, target: str) -> None:
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    os.chmod(path, 0)
+    try:
+        sandbox.both(call)  # root still reads it: whatever stdlib sees
+    finally:
+        os.chmod(path, 0o644)
+    sandbox.both(call)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_deleted_and_created_again(sandbox: Sandbox, target: str) -> None:
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    os.remove(path)
+    assert sandbox.both(call)[0] == "error"
+    sandbox.write("lib/frmod.py", "x = 3\n")
+    importlib.invalidate_caches()
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 3
+
+
+def test_hard_link_edited_through_its_other_name(sandbox: Sandbox) -> None:
+    script = sandbox.write("script.py", "x = 1\n")
+    other = sandbox.path("other-name.py")
+    os.link(script, other)
+    sandbox.prime(run_script(script))
+    keep_stat_write(other, "x = 2\n")
+    assert value(sandbox.both(run_script(script))) == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_symlinked_ancestor_directory_swapped(sandbox: Sandbox, target: str) -> None:
+    # The deployment pattern "current -> releases/N", switched atomically.
+    sandbox.write("releases/1/frmod.py", "x = 1\n")
+    sandbox.write("releases/2/frmod.py", "x = 2\n")
+    current = sandbox.path("current")
+    os.symlink(sandbox.path("releases", "1"), current)
+    sys.path.insert(0, current)
+    call = run_script(os.path.join(current, "frmod.py")) if target == "script" else run_mod("frmod")
+    assert value(sandbox.prime(call)) == 1
+    os.symlink(sandbox.path("releases", "2"), current + ".new")
+    os.replace(current + ".new", current)
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 2
+
+
+def test_relative_symlink_chain_retargeted_midway(sandbox: Sandbox) -> None:
+    # link.py -> hop/inner.py, hop -> one: retargeting hop changes the file.
+    sandbox.write("one/inner.py", "x = 1\n")
+    sandbox.write("two/inner.py", "x = 2\n")
+    os.symlink("one", sandbox.path("hop"))
+    link = sandbox.path("link.py")
+    os.symlink(os.path.join("hop", "inner.py"), link)
+    sandbox.prime(run_script(link))
+    os.symlink("two", sandbox.path("hop.new"))
+    os.replace(sandbox.path("hop.new"), sandbox.path("hop"))
+    assert value(sandbox.both(run_script(link))) == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("editor", ["process", "thread"])
+def test_edit_from_elsewhere(sandbox: Sandbox, target: str, editor: str) -> None:
+    import threading
+
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    if editor == "process":
+        code = f"import os; p = {path!r}; st = os.stat(p); open(p, 'w').write('x = 2\\n'); os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))"
+        subprocess.run([sys.executable, "-c", code], check=True)
+    else:
+        thread = threading.Thread(target=keep_stat_write, args=(path, "x = 2\n"))
+        thread.start()
+        thread.join()
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 2
+
+
+def test_bytecode_in_pycache_replaced(sandbox: Sandbox) -> None:
+    # stdlib trusts a .pyc whose header matches the source's mtime and size:
+    # replacing only the .pyc changes what runs, and both must agree.
+    path, call = _target(sandbox, "module")
+    sandbox.prime(call)
+    cached = importlib.util.cache_from_source(path)
+    with open(cached, "rb") as stream:
+        header = stream.read(16)
+    body = pyc_bytes("x = 9\n", sandbox.path("build"))[16:]
+    with open(cached, "wb") as stream:
+        stream.write(header + body)
+    assert value(sandbox.both(call)) == 9
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_event_queue_overflow(sandbox: Sandbox, target: str) -> None:
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    noise = sandbox.write("lib/noise.txt", "")
+    try:
+        with open("/proc/sys/fs/inotify/max_queued_events", encoding="ascii") as stream:
+            limit = int(stream.read())
+    except OSError:
+        limit = 16384
+    for _ in range(limit + 100):  # more events than the queue holds, unread
+        os.utime(noise)
+    keep_stat_write(path, "x = 2\n")
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 2
+    sandbox.prime(call)  # and the watching starts over
+    keep_stat_write(path, "x = 3\n")
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+@pytest.mark.parametrize("target", TARGETS)
+def test_forked_child_edits_and_runs(sandbox: Sandbox, target: str) -> None:
+    # The child inherits the parent's watches and queue: it must neither
+    # trust them nor read the parent's events away.
+    path, call = _target(sandbox, target)
+    sandbox.prime(call)
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            keep_stat_write(path, "x = 2\n")
+            seen = [json.dumps(outcome(lambda: call(sandbox.fast))) for _ in range(3)]
+            os.write(writing, "\n".join(seen).encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as stream:
+        child = [json.loads(line) for line in stream.read().decode().splitlines()]
+    os.waitpid(pid, 0)
+    reference = sandbox.both(call)
+    assert child == [json.loads(json.dumps(reference))] * 3
+    if target == "script":
+        assert value(reference) == 2
+
+
+_NO_INSTANCES_LEFT = """
+import ctypes, errno, json, os, sys, time
+import fastrunpy
+libc = ctypes.CDLL(None, use_errno=True)
+held = []
+while True:  # take every inotify instance this user may have
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    if fd < 0:
+        break
+    held.append(fd)
+path = sys.argv[1]
+seen = []
+for text in ("x = 1\\n", "x = 2\\n", "x = 3\\n"):
+    st = os.stat(path)
+    with open(path, "w") as stream:
+        stream.write(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    seen.append([fastrunpy.run_path(path)["x"] for _ in range(4)])
+from fastrunpy import _core
+print(json.dumps({"seen": seen, "held": len(held), "state": list(_core._watch_state())}))
+"""
+
+
+def test_no_inotify_instance_left(sandbox: Sandbox) -> None:
+    if sandbox.impl.name != "cython" or not sys.platform.startswith("linux"):
+        pytest.skip("only the compiled core on Linux watches")
+    script = sandbox.write("script.py", "x = 0\n")
+    env = dict(sandbox.impl.env, FASTRUNPY_VALIDATION=sandbox.fast._validation)
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_INSTANCES_LEFT, script], env=env, capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout)
+    assert report["seen"] == [[1] * 4, [2] * 4, [3] * 4]
+    assert report["held"] > 0
+    assert report["state"][0] is False  # it never got one, and said nothing
+
+
+def test_filesystem_outside_the_allowlist(sandbox: Sandbox) -> None:
+    """ramfs reports inotify events, but it is not on the list: stat() decides there."""
+    if os.geteuid() != 0 or not sys.platform.startswith("linux") or not shutil.which("mount"):
+        pytest.skip("needs root to mount a ramfs")
+    mount_point = sandbox.mkdir("ram")
+    if subprocess.run(["mount", "-t", "ramfs", "none", mount_point], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a ramfs here")
+    try:
+        script = sandbox.write("ram/script.py", "x = 1\n")
+        sandbox.watched = False  # prime() must not require kernel-served hits here
+        sandbox.prime(run_script(script))
+        served = sandbox.fast._watch_state()[1]
+        keep_stat_write(script, "x = 2\n")
+        assert value(sandbox.both(run_script(script))) == 2
+        for _ in range(3):
+            sandbox.assert_hit(run_script(script))
+        assert sandbox.fast._watch_state()[1] == served
+    finally:
+        subprocess.run(["umount", mount_point], check=True)
 
 
 # --- which file a module name finds ------------------------------------------

@@ -313,3 +313,255 @@ def _replay(events):
 
 _run_code.__doc__ = _twin_run_code.__doc__
 _run_module_code.__doc__ = _twin_run_module_code.__doc__
+
+
+# --- Kernel-notified validation ("auto") -------------------------------------
+# Replaces the twin's no-op hooks.  Trusting an entry means watching, with
+# inotify, every directory the kernel looks in to resolve each path the
+# entry depends on (so a rename, a new file or a swapped symlink anywhere
+# along the way is reported), and each file itself (so is any write).
+# Watches are added top-down, each directory before the name is looked up
+# in it: whatever changes after a lookup is reported, whatever changed before
+# it shows in the stat() validation that follows.  A hit then costs one
+# epoll_wait() (see _kernel_watch.h); queued events are read and mark the
+# entries registered under their watch and name untrusted, and anything that
+# makes the queue unreliable (overflow, a mount, a fork, a descriptor that is
+# no longer ours) drops every trust at once.
+
+cdef extern from "_kernel_watch.h":
+    int FRW_SUPPORTED
+    int FRW_CHANGED_NOTHING
+    int FRW_EVENTS_QUEUED
+    unsigned int FRW_IN_Q_OVERFLOW
+    unsigned int FRW_IN_IGNORED
+    bint frw_is_open()
+    void frw_close()
+    int frw_open()
+    int frw_poll()
+    Py_ssize_t frw_read(char *buffer, size_t size)
+    int frw_watch(const char *path)
+    Py_ssize_t frw_event_size(const char *event)
+    int frw_event_wd(const char *event)
+    unsigned int frw_event_mask(const char *event)
+    const char *frw_event_name(const char *event)
+
+from cpython.bytes cimport PyBytes_FromString
+
+# An entry is trusted while its .trust is the current token; dropping every
+# trust is replacing the token.  Old tokens are kept alive (they are few: one
+# per reset) so a thread still comparing against one never sees it freed.
+cdef object _trust_token = object()
+cdef list _old_tokens = []
+# What each watch's events make untrusted: (wd, name) -> entries, for a name
+# looked up in a watched directory; wd -> entries, for the watched object
+# itself; wd -> entries, for any change in a directory searched for modules.
+cdef dict _named_deps = {}
+cdef dict _self_deps = {}
+cdef dict _whole_deps = {}
+# Beyond this many registrations the maps are rebuilt (they also hold
+# entries the cache has since evicted).
+cdef Py_ssize_t _MAX_REGISTRATIONS = 50000
+cdef object _watch_lock = Lock()
+cdef long long _open_failed_at = -(10 ** 12)
+cdef char _event_buffer[65536]
+cdef long long _kernel_hits = 0  # hits served on the kernel's word
+cdef long long _watch_sets = 0  # entries whose watches were set up
+
+
+cdef void _depend(dict deps, object key, object entry) except *:
+    entries = deps.get(key)
+    if entries is None:
+        deps[key] = {entry}
+    else:
+        (<set>entries).add(entry)
+
+
+cdef void _untrust(object entries) except *:
+    if entries is not None:
+        for entry in <set>entries:
+            entry.trust = None
+
+
+cdef void _reset_locked() except *:
+    """Drop every trust and watch (the caller holds _watch_lock)."""
+    global _trust_token
+    _old_tokens.append(_trust_token)
+    _trust_token = object()
+    _named_deps.clear()
+    _self_deps.clear()
+    _whole_deps.clear()
+    frw_close()
+
+
+def _stop_watching():
+    with _watch_lock:
+        _reset_locked()
+
+
+cdef void _drain() except *:
+    """Read every queued event and untrust the entries registered under it."""
+    cdef Py_ssize_t size, offset
+    cdef const char *event
+    cdef const char *name
+    cdef unsigned int mask
+    cdef int wd
+    with _watch_lock:
+        while True:
+            size = frw_read(_event_buffer, sizeof(_event_buffer))
+            if size == 0:
+                return
+            if size < 0:
+                _reset_locked()
+                return
+            offset = 0
+            while offset < size:
+                event = _event_buffer + offset
+                offset += frw_event_size(event)
+                mask = frw_event_mask(event)
+                if mask & FRW_IN_Q_OVERFLOW:
+                    _reset_locked()  # events were lost
+                    return
+                wd = frw_event_wd(event)
+                _untrust(_whole_deps.get(wd))
+                name = frw_event_name(event)
+                if name[0]:
+                    _untrust(_named_deps.pop((wd, PyBytes_FromString(name)), None))
+                else:
+                    _untrust(_self_deps.pop(wd, None))
+                if mask & FRW_IN_IGNORED:  # the watch is gone: so is what it vouched for
+                    _untrust(_whole_deps.pop(wd, None))
+
+
+def _trusted(entry):
+    global _kernel_hits
+    if entry.trust is not _trust_token:
+        return False
+    status = frw_poll()
+    if status == FRW_CHANGED_NOTHING:
+        _kernel_hits += 1
+        return True
+    if status == FRW_EVENTS_QUEUED:
+        _drain()
+        if entry.trust is _trust_token:
+            _kernel_hits += 1
+            return True
+        return False
+    _stop_watching()
+    return False
+
+
+cdef int _watch_directory(object entry, str path) except -2:
+    """Watch a directory (a real path) for changes to itself; its watch descriptor, or -1."""
+    cdef int wd = frw_watch(os.fsencode(path))
+    if wd < 0:
+        return -1  # cannot be watched, or not on a filesystem whose reports are complete
+    _depend(_self_deps, wd, entry)
+    return wd
+
+
+cdef bint _watch_path(object entry, str path, bint whole) except -1:
+    """Watch what resolving ``path`` (absolute) consults, for ``entry``; False if some of it cannot be.
+
+    Symlinks are followed by hand, so the directory holding each link is
+    watched for the link being replaced.  A name that does not exist is
+    watched for appearing.  ``whole``: path is a directory whose every
+    change counts (a module search directory).
+    """
+    cdef int wd, hops = 0
+    if not path.startswith("/"):
+        return False
+    pending = path.split("/")
+    pending.reverse()  # a stack: the next component is last
+    current = "/"
+    wd = _watch_directory(entry, current)
+    while pending:
+        if wd < 0:
+            return False
+        name = pending.pop()
+        if not name or name == ".":
+            continue
+        if name == "..":
+            current = os.path.dirname(current)  # current holds no symlinks
+            wd = _watch_directory(entry, current)
+            continue
+        _depend(_named_deps, (wd, os.fsencode(name)), entry)
+        candidate = current + name if current == "/" else current + "/" + name
+        try:
+            st = os.lstat(candidate)
+        except (FileNotFoundError, NotADirectoryError):
+            return True  # the name is watched for appearing
+        kind = st.st_mode & 0o170000
+        if kind == 0o120000:  # a symlink: resolve its target from here
+            hops += 1
+            if hops > 40:
+                return False
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                current = "/"
+                wd = _watch_directory(entry, current)
+            more = target.split("/")
+            more.reverse()
+            pending.extend(more)
+            continue
+        if kind == 0o040000:
+            current = candidate
+            wd = _watch_directory(entry, current)
+            continue
+        if any(pending):
+            return True  # a file in the middle of the path: resolving fails until its name changes
+        wd = frw_watch(os.fsencode(candidate))
+        if wd < 0:
+            return False
+        _depend(_self_deps, wd, entry)
+        return True
+    if wd < 0:
+        return False
+    if whole:
+        _depend(_whole_deps, wd, entry)
+    return True
+
+
+def _begin_trust(entry):
+    global _open_failed_at, _watch_sets
+    with _watch_lock:
+        if not frw_is_open():
+            if not FRW_SUPPORTED or time_ns() - _open_failed_at < 1_000_000_000:
+                return None
+            if frw_open() != 0:
+                _open_failed_at = time_ns()  # no instance to be had: retry later, not on every hit
+                return None
+        elif len(_named_deps) + len(_self_deps) + len(_whole_deps) > _MAX_REGISTRATIONS:
+            _reset_locked()
+            if frw_open() != 0:
+                return None
+        pending = object()
+        entry.trust = pending
+        token = (pending, _trust_token)
+        files, directories = _watched_paths(entry)
+        try:
+            for path in files:
+                if not _watch_path(entry, path, False):
+                    entry.trust = None
+                    return None
+            for path in directories:
+                if not _watch_path(entry, path, True):
+                    entry.trust = None
+                    return None
+        except (OSError, ValueError, UnicodeError):
+            entry.trust = None
+            return None
+        _watch_sets += 1
+        return token
+
+
+def _confirm_trust(entry, token):
+    with _watch_lock:
+        # Not if a change was reported since _begin_trust(), or another
+        # thread began again, or every trust was dropped meanwhile.
+        if entry.trust is token[0] and token[1] is _trust_token:
+            entry.trust = _trust_token
+
+
+def _watch_state():
+    """(watcher open, hits served on the kernel's word, watch sets begun): for tests and benchmarks."""
+    return bool(frw_is_open()), _kernel_hits, _watch_sets

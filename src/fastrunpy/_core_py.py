@@ -247,7 +247,7 @@ class CacheInfo(tuple[int, int, int, int]):
 
 
 DEFAULT_MAXSIZE = 512
-VALIDATION_MODES = ("timestamp", "checked-hash", "unchecked")
+VALIDATION_MODES = ("auto", "timestamp", "checked-hash", "unchecked")
 # stat() cannot tell apart two writes of the same size within one timestamp
 # tick.  Content read that soon after the file's last change is confirmed by
 # its hash on each hit until it is older.  A tick is a few ms where the
@@ -272,7 +272,11 @@ _seen_once: "Dict[Any, None]" = {}
 # would also empty the compiled core's cache of global-name lookups.
 _counts = [0, 0]
 _maxsize = DEFAULT_MAXSIZE
-_validation = "timestamp"
+# FASTRUNPY_VALIDATION picks the mode for a whole process (for users who cannot
+# change the code that runs things); a value that is not a mode is ignored.
+_validation = os.environ.get("FASTRUNPY_VALIDATION", "auto")
+if _validation not in VALIDATION_MODES:
+    _validation = "auto"
 
 
 def cache_info() -> "CacheInfo":
@@ -287,14 +291,17 @@ def cache_clear() -> None:
         _entries.clear()
         _seen_once.clear()
         _counts[0] = _counts[1] = 0
+    _stop_watching()
 
 
 def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[str]" = None) -> None:
     """Set the cache size (entries, LRU; 0 disables caching) and how hits are validated.
 
-    validation: "timestamp" (default: stat signature, content hash while the
-    file is very recent), "checked-hash" (hash the file on every hit; only the
-    compile is saved), "unchecked" (trust the cache: for files that never change).
+    validation: "auto" (default: the kernel reports changes where it can be
+    trusted to, otherwise as "timestamp"), "timestamp" (stat signature,
+    content hash while the file is very recent), "checked-hash" (hash the
+    file on every hit; only the compile is saved), "unchecked" (trust the
+    cache: for files that never change).
     """
     global _maxsize, _validation
     if maxsize is not None and (type(maxsize) is not int or maxsize < 0):
@@ -308,6 +315,8 @@ def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[st
             _maxsize = maxsize
             _trim(_entries)
             _trim(_seen_once)
+    if _validation != "auto" or not _maxsize:
+        _stop_watching()
 
 
 def _trim(mapping: "Dict[Any, Any]") -> None:
@@ -388,6 +397,54 @@ def _content_unchanged(entry: "Any", path: str) -> bool:
     return data is not None and bool(source_hash(data) == entry.content_hash)
 
 
+# --- kernel-notified validation ("auto") ---------------------------------
+# An entry the kernel watches needs no stat() on a hit: it stays trusted
+# until a change to a file or directory its answer depends on is reported.
+# Only the compiled core can ask the kernel (inotify, on Linux); in this
+# implementation "auto" validates as "timestamp" does, and these are the
+# hooks the core replaces.  Trust begins before an entry is validated by
+# stat(), so a change is either seen by that stat() or reported after it.
+
+
+def _trusted(entry: "Any") -> bool:
+    """True when the kernel vouches that nothing the entry depends on has changed."""
+    return False
+
+
+def _begin_trust(entry: "Any") -> "Any":
+    """Watch what the entry depends on, before stat() validates it; a token for _confirm_trust(), or None."""
+    return None
+
+
+def _confirm_trust(entry: "Any", token: "Any") -> None:
+    """The entry passed validation after _begin_trust(): trust it until a change is reported."""
+
+
+def _stop_watching() -> None:
+    """Drop every watch, and the kernel resources behind them."""
+
+
+def _watch_state() -> "Tuple[bool, int, int]":
+    """(watcher open, hits served on the kernel's word, watch sets begun): for tests and benchmarks."""
+    return False, 0, 0
+
+
+def _watched_paths(entry: "Any") -> "Tuple[Tuple[str, ...], Tuple[str, ...]]":
+    """(files, directories) an entry's answer depends on; a directory's every change counts.
+
+    A script depends on its file.  A module depends on its source and
+    bytecode files and on each directory searched up to the one it was found
+    in, where any new or removed name may change what a lookup finds.
+    """
+    if type(entry) is _ScriptEntry:
+        return (entry.full_path,), ()
+    files = (entry.source,) if entry.bytecode is None else (entry.source, entry.bytecode)
+    directories = tuple(
+        os.path.abspath(_finder_directory(finder)) for _, finder, _ in entry.probes if finder is not None
+    )
+    return files, directories
+
+
 # --- run_path of a plain script file -------------------------------------
 
 _isabs = os.path.isabs
@@ -438,7 +495,7 @@ def _replay(events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]") -> None:
 
 
 class _ScriptEntry(object):
-    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events")
+    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events", "trust")
 
     def __init__(
         self, code: "Any", full_path: str, signature: "Any", content_hash: "Optional[bytes]", settled: bool,
@@ -450,6 +507,7 @@ class _ScriptEntry(object):
         self.content_hash = content_hash
         self.settled = settled
         self.events = events  # what reading and compiling the file raises
+        self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
 
 
 def _script_key(path_name: "Any", run_name: str) -> "Any":
@@ -507,6 +565,13 @@ def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, 
     code is compiled from what the file holds now, as runpy would.
     """
     mode = _validation
+    token = None
+    if mode == "auto":
+        if _trusted(entry):
+            mode = "unchecked"
+        else:
+            token = _begin_trust(entry)
+            mode = "timestamp"
     reread = mode == "checked-hash" or (mode == "timestamp" and not entry.settled)
     if (mode == "timestamp" and _signature(entry.full_path) != entry.signature) or (
         reread and entry.content_hash is None
@@ -516,15 +581,19 @@ def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, 
         # pkgutil.get_importer() lets zipimporter look inside the file first.
         _audit("open", path_name if type(path_name) is str else os.fsdecode(path_name), "r", _READ_FLAGS)
     if not reread:
+        if token is not None:
+            _confirm_trust(entry, token)
         _replay(entry.events)
         return entry.code, False
     # The content must be confirmed: read it where runpy reads the source,
     # so the read raises the event runpy's read would.
     _replay(entry.events[:1])
-    return _script_confirmed(entry, path_name, run_name)
+    return _script_confirmed(entry, path_name, run_name, mode == "timestamp", token)
 
 
-def _script_confirmed(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, bool]":
+def _script_confirmed(
+    entry: "Any", path_name: "Any", run_name: str, by_timestamp: bool, token: "Any"
+) -> "Tuple[Any, bool]":
     import io
 
     read_at = time_ns()
@@ -533,8 +602,11 @@ def _script_confirmed(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[A
     if source_hash(source) != entry.content_hash:
         return _resolve.compile_source(source, path_name, run_name), True
     _audit("compile", source, os.fsdecode(path_name))  # compile() reports the name decoded
-    if _validation == "timestamp" and _settled(entry.signature, read_at):
+    if by_timestamp and _settled(entry.signature, read_at):
         entry.settled = True
+    if token is not None:
+        # Read after the watches began: any later change will be reported.
+        _confirm_trust(entry, token)
     return entry.code, False
 
 
@@ -596,6 +668,7 @@ class _ModuleEntry(object):
     __slots__ = (
         "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
         "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled", "events",
+        "trust",
     )
 
     def __init__(
@@ -618,6 +691,7 @@ class _ModuleEntry(object):
         self.content_hash = content_hash
         self.settled = settled
         self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
+        self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
 
 
 def _environment() -> "Any":
@@ -688,15 +762,19 @@ def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
         probe = _probe_entry(raw)
         if probe is None or probe[1] is not finder:
             return False
-        if finder is None:
-            continue
         # FileFinder re-lists its directory when its mtime moves or after
         # importlib.invalidate_caches(); either way the answer may change.
-        if finder._path_mtime != listed_mtime:
-            return False
-        if _directory_mtime(_finder_directory(finder)) != listed_mtime:
+        if finder is not None and finder._path_mtime != listed_mtime:
             return False
     mode = _validation
+    token = None
+    if mode == "auto":
+        if _trusted(entry):
+            return True
+        token = _begin_trust(entry)
+    for _, finder, listed_mtime in entry.probes:
+        if finder is not None and _directory_mtime(_finder_directory(finder)) != listed_mtime:
+            return False
     if mode == "unchecked":
         return True
     if entry.bytecode is not None and _signature(entry.bytecode) != entry.bytecode_signature:
@@ -708,6 +786,8 @@ def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
     if not entry.settled:
         # Too recent for stat() to vouch for: let the loader decide, as stdlib does.
         return False
+    if token is not None:
+        _confirm_trust(entry, token)
     return True
 
 
