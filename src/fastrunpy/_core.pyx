@@ -15,6 +15,142 @@ sys.argv[0], dunders, exec, copy) and the audit-event replay.
 
 include "_core_py.py"
 
+# --- Locks the C paths can take without a Python-level call ----------------
+# The twin's two locks, replaced by these before anything uses them: its
+# code keeps writing ``with _lock:``, and the hand-written paths below call
+# take()/give() directly.  Taking one releases the GIL only when it has to
+# wait, as _thread's locks do, so a thread holding it can always finish.
+
+from cpython.pythread cimport (
+    NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock, PyThread_free_lock,
+    PyThread_get_thread_ident, PyThread_release_lock, PyThread_type_lock,
+)
+
+
+cdef class _CacheLock:
+    """A plain lock (the cache's)."""
+    cdef PyThread_type_lock _handle
+
+    def __cinit__(self):
+        self._handle = PyThread_allocate_lock()
+        if self._handle == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        if self._handle != NULL:
+            PyThread_free_lock(self._handle)
+
+    cdef inline void take(self) noexcept:
+        if not PyThread_acquire_lock(self._handle, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self._handle, WAIT_LOCK)
+
+    cdef inline void give(self) noexcept:
+        PyThread_release_lock(self._handle)
+
+    def __enter__(self):
+        self.take()
+
+    def __exit__(self, *exc_info):
+        self.give()
+
+
+cdef class _RegistryLock:
+    """A reentrant lock (the sys save/restore registry's): a run's own code may start another run."""
+    cdef PyThread_type_lock _handle
+    cdef unsigned long _owner
+    cdef Py_ssize_t _depth
+
+    def __cinit__(self):
+        self._handle = PyThread_allocate_lock()
+        if self._handle == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        if self._handle != NULL:
+            PyThread_free_lock(self._handle)
+
+    cdef inline void take(self) noexcept:
+        cdef unsigned long me = PyThread_get_thread_ident()
+        if self._depth and self._owner == me:
+            self._depth += 1
+            return
+        if not PyThread_acquire_lock(self._handle, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self._handle, WAIT_LOCK)
+        self._owner = me
+        self._depth = 1
+
+    cdef inline int give(self) except -1:
+        if self._depth == 0 or self._owner != PyThread_get_thread_ident():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = 0
+            PyThread_release_lock(self._handle)
+        return 0
+
+    def __enter__(self):
+        self.take()
+
+    def __exit__(self, *exc_info):
+        self.give()
+
+
+_lock = _RegistryLock()
+_cache_lock = _CacheLock()
+cdef _RegistryLock _registry_lock = _lock
+cdef _CacheLock _the_cache_lock = _cache_lock
+
+
+# --- Cache entries as C structs ----------------------------------------------
+# The twin's two entry classes, with the same constructors and attributes,
+# as extension types: the twin's code reads and writes the attributes as
+# before, and a hit here reads them as struct fields.  They replace the
+# twin's classes before any entry exists.
+
+
+cdef class _ScriptEntryC:
+    """A script's cached code and what it was read from (the twin's _ScriptEntry)."""
+    cdef public object code, full_path, signature, content_hash, settled, events, trust
+
+    def __init__(self, code, full_path, signature, content_hash, settled, events):
+        self.code = code
+        self.full_path = full_path
+        self.signature = signature
+        self.content_hash = content_hash
+        self.settled = settled
+        self.events = events
+        self.trust = None
+
+
+cdef class _ModuleEntryC:
+    """A module lookup's answer and what it depended on (the twin's _ModuleEntry)."""
+    cdef public object spec, code, parent, prefix, probes, meta_path, environment
+    cdef public object source, source_signature, bytecode, bytecode_signature, content_hash, settled, events, trust
+
+    def __init__(self, spec, code, parent, prefix, probes, meta_path, environment, source, source_signature,
+                 bytecode, bytecode_signature, content_hash, settled, events):
+        self.spec = spec
+        self.code = code
+        self.parent = parent
+        self.prefix = prefix
+        self.probes = probes
+        self.meta_path = meta_path
+        self.environment = environment
+        self.source = source
+        self.source_signature = source_signature
+        self.bytecode = bytecode
+        self.bytecode_signature = bytecode_signature
+        self.content_hash = content_hash
+        self.settled = settled
+        self.events = events
+        self.trust = None
+
+
+_ScriptEntry = _ScriptEntryC
+_ModuleEntry = _ModuleEntryC
+
 from cpython.bytes cimport PyBytes_AS_STRING
 from libc.string cimport strlen
 
@@ -153,6 +289,26 @@ cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8(object text) except NULL
 
 
+cdef extern from "Python.h":
+    PyObject *PyDict_GetItemWithError(object mapping, object key) except? NULL  # borrowed
+
+# sys's attributes, read from its dict with interned keys: PySys_GetObject()
+# builds (and hashes) a new str from its C name on every call.
+cdef dict _sysdict = sys.__dict__
+
+
+cdef inline PyObject *_sys_get(str name):
+    return PyDict_GetItemWithError(_sysdict, name)
+
+
+cdef object _sys_attr(str name):
+    """sys.<name>, raising what that raises when it is gone."""
+    cdef PyObject *value = _sys_get(name)
+    if value == NULL:
+        return getattr(sys, name)
+    return <object>value
+
+
 cdef extern from *:
     """
     /* What exec() checks before it runs a code object. */
@@ -169,9 +325,8 @@ cdef extern from *:
 
 _twin_run_module_code = _run_module_code
 _twin_run_code = _run_code
-cdef object _registry_acquire = _lock.acquire
-cdef object _registry_release = _lock.release
 cdef dict _registry = _overrides
+cdef Py_ssize_t _KEEP_EMPTY_STACKS = 64
 cdef bint _sets_cached = _resolve.SETS_CACHED
 
 
@@ -191,7 +346,9 @@ cdef bint _c_pop(object key, list cell) except -1:
     cdef Py_ssize_t index
     if stack[-1] is cell:
         stack.pop()
-        if not stack:
+        # An empty stack stays for the next run of the same name (one dict
+        # insert and delete fewer per run), unless many names have one.
+        if not stack and len(_registry) > _KEEP_EMPTY_STACKS:
             del _registry[key]
         return True
     for index in range(len(stack)):
@@ -205,7 +362,7 @@ cdef bint _c_pop(object key, list cell) except -1:
 cdef tuple _c_enter_run(str name, object module, object argv0, dict modules, list argv):
     """The twin's _enter_run, for a dict sys.modules and a non-empty list sys.argv."""
     cdef list module_cell, argv_cell
-    _registry_acquire()
+    _registry_lock.take()
     try:
         module_cell = _c_push(name, modules.get(name, _ABSENT))
         modules[name] = module
@@ -213,27 +370,27 @@ cdef tuple _c_enter_run(str name, object module, object argv0, dict modules, lis
         argv[0] = argv0
         return module_cell, argv_cell
     finally:
-        _registry_release()
+        _registry_lock.give()
 
 
 cdef void _c_exit_run(str name, tuple cells) except *:
     """The twin's _exit_run: sys.argv[0], then sys.modules[name], each put back if this run is the newest."""
     cdef list module_cell = <list>cells[0]
     cdef list argv_cell = <list>cells[1]
-    _registry_acquire()
+    _registry_lock.take()
     try:
         try:
             if _c_pop(_ARGV0, argv_cell):
-                sys.argv[0] = argv_cell[0]
+                _sys_attr("argv")[0] = argv_cell[0]
         finally:
             if _c_pop(name, module_cell):
                 saved = module_cell[0]
                 if saved is not _ABSENT:
-                    sys.modules[name] = saved
+                    _sys_attr("modules")[name] = saved
                 else:
-                    del sys.modules[name]  # KeyError if the run removed it, as in stdlib
+                    del _sys_attr("modules")[name]  # KeyError if the run removed it, as in stdlib
     finally:
-        _registry_release()
+        _registry_lock.give()
 
 
 cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_name, object mod_spec,
@@ -243,16 +400,35 @@ cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_n
             PyDict_Update(run_globals, init_globals)
         else:
             run_globals.update(init_globals)
+    cdef dict spec_dict
+    cdef bint plain = False
     if mod_spec is None:
         loader = None
         fname = script_name
         cached = None
     else:
-        loader = mod_spec.loader
-        fname = mod_spec.origin
-        cached = mod_spec.cached
-        if pkg_name is None:
-            pkg_name = mod_spec.parent
+        if type(mod_spec) is ModuleSpec:
+            # What ModuleSpec's properties would return, without their
+            # Python-level frames: .cached is _cached once computed (a cached
+            # spec has it), .parent comes from the name and search locations.
+            spec_dict = <dict>mod_spec.__dict__
+            loader = spec_dict.get("loader", _ABSENT)
+            fname = spec_dict.get("origin", _ABSENT)
+            cached = spec_dict.get("_cached")
+            name = spec_dict.get("name")
+            plain = (
+                loader is not _ABSENT and fname is not _ABSENT and cached is not None
+                and type(name) is str and "submodule_search_locations" in spec_dict
+            )
+        if plain:
+            if pkg_name is None:
+                pkg_name = name if spec_dict["submodule_search_locations"] is not None else (<str>name).rpartition(".")[0]
+        else:
+            loader = mod_spec.loader
+            fname = mod_spec.origin
+            cached = mod_spec.cached
+            if pkg_name is None:
+                pkg_name = mod_spec.parent
     PyDict_SetItem(run_globals, "__name__", mod_name)
     PyDict_SetItem(run_globals, "__file__", fname)
     if _sets_cached:
@@ -283,8 +459,13 @@ def _run_code(code, run_globals, init_globals=None, mod_name=None, mod_spec=None
 
 
 def _run_module_code(code, init_globals=None, mod_name=None, mod_spec=None, pkg_name=None, script_name=None):
-    cdef PyObject *modules = PySys_GetObject("modules")
-    cdef PyObject *argv = PySys_GetObject("argv")
+    return _c_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
+
+
+cdef object _c_run_module_code(object code, object init_globals, object mod_name, object mod_spec,
+                               object pkg_name, object script_name):
+    cdef PyObject *modules = _sys_get("modules")
+    cdef PyObject *argv = _sys_get("argv")
     if (
         type(mod_name) is not str
         or modules == NULL or type(<object>modules) is not dict
@@ -394,6 +575,8 @@ cdef void _reset_locked() except *:
 
 
 def _stop_watching():
+    if not frw_is_open() and not _self_deps and not _named_deps and not _whole_deps:
+        return  # nothing watched, nothing trusted (trust needs an open watcher)
     with _watch_lock:
         _reset_locked()
 
@@ -433,8 +616,20 @@ cdef void _drain() except *:
 
 
 def _trusted(entry):
+    return _c_trusted(entry)
+
+
+cdef inline object _trust_of(object entry):
+    if type(entry) is _ScriptEntryC:
+        return (<_ScriptEntryC>entry).trust
+    if type(entry) is _ModuleEntryC:
+        return (<_ModuleEntryC>entry).trust
+    return entry.trust
+
+
+cdef bint _c_trusted(object entry) except -1:
     global _kernel_hits
-    if entry.trust is not _trust_token:
+    if _trust_of(entry) is not _trust_token:
         return False
     status = frw_poll()
     if status == FRW_CHANGED_NOTHING:
@@ -442,7 +637,7 @@ def _trusted(entry):
         return True
     if status == FRW_EVENTS_QUEUED:
         _drain()
-        if entry.trust is _trust_token:
+        if _trust_of(entry) is _trust_token:
             _kernel_hits += 1
             return True
         return False
@@ -565,3 +760,346 @@ def _confirm_trust(entry, token):
 def _watch_state():
     """(watcher open, hits served on the kernel's word, watch sets begun): for tests and benchmarks."""
     return bool(frw_is_open()), _kernel_hits, _watch_sets
+
+
+# --- Cache hits, by hand ----------------------------------------------------
+# run_path and run_module first try to serve a hit here, with C calls only:
+# the checks the twin's key building and validation make (path hooks, the
+# importer cache, sys.path, sys.meta_path, finders), the kernel's word or a
+# stat(), the counters, the audit replay and the run.  Anything that is not
+# a clean hit returns None having changed nothing, and the twin's functions
+# (compiled above) then do it all in runpy's order, counting as they go.
+
+cdef dict _entries_by_key = _entries
+cdef list _newest = _newest_cell
+cdef list _hit_counts = _counts
+cdef object _compile_key = _COMPILE_KEY
+cdef bint _posix_paths = os.path.__name__ == "posixpath"
+cdef str _AUTO = "auto"
+cdef str _TIMESTAMP = "timestamp"
+_twin_run_path = run_path
+_twin_run_module = run_module
+_twin_details_hit = _details_hit
+cdef str _READ_MODE = "r"
+cdef object _read_flags = _READ_FLAGS
+
+
+cdef bint _c_count_hit(object key, object entry) except -1:
+    """The twin's _cache_get for an entry known to be there: a hit, now the most recently used."""
+    _the_cache_lock.take()
+    try:
+        if _entries_by_key.get(key) is not entry:
+            return False  # replaced or dropped meanwhile: let the twin look again
+        if _newest[0] is not entry:
+            del _entries_by_key[key]
+            _entries_by_key[key] = entry
+            _newest[0] = entry
+        _hit_counts[0] += 1
+        return True
+    finally:
+        _the_cache_lock.give()
+
+
+cdef void _c_replay(tuple events) except *:
+    cdef tuple pair
+    for item in events:
+        pair = <tuple>item
+        PySys_Audit(PyUnicode_AsUTF8(pair[0]), "O", <PyObject *>pair[1])
+
+
+cdef bint _c_same_items(object current, tuple recorded) except -1:
+    """list(current) == list(recorded), item by item as == compares them."""
+    cdef Py_ssize_t i, n = len(recorded)
+    if type(current) is not list or len(<list>current) != n:
+        return False
+    for i in range(n):
+        a = (<list>current)[i]
+        b = recorded[i]
+        if a is not b and not (a == b):
+            return False
+    return True
+
+
+cdef bint _c_path_hooks_known() except -1:
+    """The twin's _known_path_hooks(), when sys.path_hooks is as last judged; False otherwise."""
+    cdef PyObject *hooks = _sys_get("path_hooks")
+    verdict = _hooks_verdict
+    if hooks == NULL or not _c_same_items(<object>hooks, <tuple>verdict[0]):
+        return False
+    return verdict[1] is True
+
+
+cdef object _c_script_hit(str path, object init_globals, object run_name):
+    """run_path(path) served from the cache, or None having done nothing."""
+    cdef PyObject *importer_cache
+    cdef long long now[5]
+    if not _posix_paths or not path or path[0] != "/" or not _maxsize:
+        return None
+    if run_name is None:
+        run_name = "<run_path>"
+        pkg_name = ""
+    else:
+        pkg_name = (<str>run_name).rpartition(".")[0]
+    importer_cache = _sys_get("path_importer_cache")
+    if importer_cache == NULL or type(<object>importer_cache) is not dict:
+        return None
+    if PyDict_Contains(<object>importer_cache, path) or not _c_path_hooks_known():
+        return None
+    key = (path, _compile_key, str) if _sets_cached else (path, _compile_key, str, run_name)
+    found = _entries_by_key.get(key)
+    if type(found) is not _ScriptEntryC:
+        return None
+    cdef _ScriptEntryC entry = <_ScriptEntryC>found
+    mode = _validation
+    if mode == _AUTO:
+        if not _c_trusted(entry):
+            return None
+    elif mode == _TIMESTAMP:
+        if (
+            entry.settled is not True or _stat_into(path, now) != 0
+            or entry.signature != (now[0], now[1], now[2], now[3], now[4])
+        ):
+            return None
+    elif mode != "unchecked":
+        return None
+    if not _c_count_hit(key, entry):
+        return None
+    if _hooks_verdict[2]:
+        # pkgutil.get_importer() lets zipimporter look inside the file first.
+        PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
+    _c_replay(<tuple>entry.events)
+    return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, path)
+
+
+cdef bint _c_module_valid(_ModuleEntryC entry, object parent, list path) except -1:
+    """The twin's _module_still_valid() where the kernel vouches for the files; False to let the twin decide."""
+    cdef PyObject *item
+    cdef Py_ssize_t i, n
+    if _validation != _AUTO or entry.parent is not parent:
+        return False
+    prefix = <list>entry.prefix
+    n = len(prefix)
+    if len(path) < n:
+        return False
+    for i in range(n):
+        a = path[i]
+        b = prefix[i]
+        if a is not b and not (a == b):
+            return False
+    item = _sys_get("meta_path")
+    if item == NULL or not _c_same_items(<object>item, <tuple>entry.meta_path):
+        return False
+    environment = <tuple>entry.environment
+    item = _sys_get("dont_write_bytecode")
+    if item == NULL or <object>item is not environment[0]:
+        return False
+    item = _sys_get("pycache_prefix")
+    if item == NULL or not (<object>item is environment[1] or <object>item == environment[1]):
+        return False
+    item = _sys_get("path_importer_cache")
+    if item == NULL or type(<object>item) is not dict:
+        return False
+    importer_cache = <dict><object>item
+    for probe in <tuple>entry.probes:
+        raw, finder, listed_mtime = <tuple>probe
+        if type(raw) is not str or not raw:
+            return False  # '' stands for the working directory: the twin asks for it
+        if importer_cache.get(raw, _MISSING) is not finder:
+            return False
+        if finder is not None and finder._path_mtime != listed_mtime:
+            return False
+    return _c_trusted(entry)
+
+
+cdef object _c_details_hit(object mod_name):
+    """The twin's _details_hit(), by hand for "auto"; None having done nothing."""
+    cdef PyObject *item
+    cdef Py_ssize_t dot
+    if type(mod_name) is not str or not _maxsize:
+        return None
+    name = <str>mod_name
+    if not name or name[0] == "." or _validation != _AUTO:
+        return None
+    item = _sys_get("modules")
+    if item == NULL or type(<object>item) is not dict:
+        return None
+    modules = <dict><object>item
+    dot = name.rfind(".")
+    if dot >= 0:
+        parent = modules.get(name[:dot])
+        if parent is None or _builtins_dict.get("__import__") is not _original_import:
+            return None
+        if getattr(getattr(parent, "__spec__", None), "_initializing", False):
+            return None
+        path = getattr(parent, "__path__", None)
+    else:
+        parent = None
+        item = _sys_get("path")
+        path = None if item == NULL else <object>item
+    module = modules.get(name, _MISSING)
+    if module is not _MISSING:
+        spec = getattr(module, "__spec__", None)
+        if spec is None or spec.submodule_search_locations is None or name.endswith("__main__"):
+            return None
+        return _c_details_hit(name + ".__main__")
+    if type(path) is not list:
+        return None
+    key = (name, (<list>path)[0] if path else None, _compile_key)
+    found = _entries_by_key.get(key)
+    if type(found) is not _ModuleEntryC:
+        return None
+    cdef _ModuleEntryC entry = <_ModuleEntryC>found
+    if not _c_module_valid(entry, parent, <list>path) or not _c_count_hit(key, entry):
+        return None
+    _c_replay(<tuple>entry.events)
+    return name, _c_fresh_spec(entry.spec), entry.code
+
+
+cdef extern from "Python.h":
+    object PyObject_GenericGetDict(object obj, void *context)
+    bint PyDict_Next(object mapping, Py_ssize_t *position, PyObject **key, PyObject **value)
+
+
+cdef extern from *:
+    """
+    /* cls.__new__(cls), for a class whose __new__ is object's. */
+    static PyObject *fastrunpy_new_instance(PyObject *cls) {
+        PyObject *args = PyTuple_New(0), *made;
+        if (args == NULL) return NULL;
+        made = ((PyTypeObject *)cls)->tp_new((PyTypeObject *)cls, args, NULL);
+        Py_DECREF(args);
+        return made;
+    }
+    """
+    object fastrunpy_new_instance(object cls)
+
+
+cdef object _c_fresh_spec(object spec):
+    """The twin's _fresh_spec() for a plain ModuleSpec and a loader with object's __new__."""
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef Py_ssize_t position = 0
+    if type(spec) is not ModuleSpec:
+        return _fresh_spec(spec)
+    spec_dict = PyObject_GenericGetDict(spec, NULL)
+    loader = (<dict>spec_dict).get("loader")
+    loader_type = type(loader)
+    if loader_type is not SourceFileLoader and loader_type is not SourcelessFileLoader:
+        return _fresh_spec(spec)
+    copy = fastrunpy_new_instance(ModuleSpec)
+    copy_dict = PyObject_GenericGetDict(copy, NULL)
+    PyDict_Update(copy_dict, spec_dict)
+    fresh_loader = fastrunpy_new_instance(loader_type)
+    PyDict_Update(PyObject_GenericGetDict(fresh_loader, NULL), PyObject_GenericGetDict(loader, NULL))
+    PyDict_SetItem(copy_dict, "loader", fresh_loader)
+    while PyDict_Next(spec_dict, &position, &key, &value):
+        if type(<object>value) is list:
+            PyDict_SetItem(copy_dict, <object>key, list(<object>value))
+    return copy
+
+
+cdef object _c_main_details_hit():
+    """The twin's _get_main_module_details() when the cache serves __main__; None having changed nothing."""
+    _registry_lock.take()
+    try:
+        cell = _swap_module("__main__", _ABSENT)  # hidden while looking, as runpy does
+    finally:
+        _registry_lock.give()
+    try:
+        return _c_details_hit("__main__")
+    finally:
+        _registry_lock.take()
+        try:
+            _unswap_module("__main__", cell, True)
+        finally:
+            _registry_lock.give()
+
+
+cdef object _c_run_path_entry(str path, object init_globals, str run_name):
+    """The twin's _run_path_entry() for a directory or zip whose finder is cached, with __main__ from the cache when it can be."""
+    cdef PyObject *modules
+    cdef PyObject *argv
+    pkg_name = run_name.rpartition(".")[0]
+    sys_path = _sys_attr("path")
+    sys_path.insert(0, path)
+    try:
+        details = _c_main_details_hit()
+        if details is None:
+            details = _get_main_module_details()
+        mod_name, mod_spec, code = details
+        modules = _sys_get("modules")
+        argv = _sys_get("argv")
+        module = PyModule_NewObject(run_name)
+        by_hand = (
+            modules != NULL and type(<object>modules) is dict
+            and argv != NULL and type(<object>argv) is list and len(<list>argv) > 0
+        )
+        if by_hand:
+            cells = _c_enter_run(run_name, module, path, <dict>modules, <list>argv)
+        else:
+            cells = _enter_run(run_name, module, path)
+        try:
+            mod_globals = <dict>PyModule_GetDict(module)
+            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None)
+            _c_exec(code, mod_globals)
+            return PyDict_Copy(mod_globals)
+        finally:
+            if by_hand:
+                _c_exit_run(run_name, <tuple>cells)
+            else:
+                _exit_run(run_name, cells)
+    finally:
+        try:
+            sys_path = _sys_attr("path")
+            sys_path.remove(path)
+        except ValueError:
+            pass
+
+
+def run_path(path_name, init_globals=None, run_name=None):
+    cdef PyObject *importer_cache
+    cdef PyObject *modules
+    if type(path_name) is str and (run_name is None or type(run_name) is str):
+        result = _c_script_hit(<str>path_name, init_globals, run_name)
+        if result is not None:
+            return result
+        # A directory or zip file whose finder is known: what run_path does
+        # after pkgutil.get_importer() found it, when pkgutil is imported.
+        importer_cache = _sys_get("path_importer_cache")
+        modules = _sys_get("modules")
+        if (
+            _maxsize and importer_cache != NULL and type(<object>importer_cache) is dict
+            and modules != NULL and type(<object>modules) is dict
+            and (<dict><object>modules).get("pkgutil") is not None
+            and (<dict><object>importer_cache).get(path_name) is not None
+            and type((<dict><object>importer_cache)[path_name]).__module__ != "imp"  # NullImporter: a file
+        ):
+            return _c_run_path_entry(<str>path_name, init_globals, "<run_path>" if run_name is None else run_name)
+    return _twin_run_path(path_name, init_globals, run_name)
+
+
+def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
+    details = _c_details_hit(mod_name) if _validation == _AUTO else _twin_details_hit(mod_name)
+    if details is None:
+        details = _resolve.get_module_details(mod_name, ImportError, _module_lookup)
+    name, spec, code = <tuple>details
+    if run_name is None:
+        run_name = name
+    if alter_sys:
+        return _c_run_module_code(code, init_globals, run_name, spec, None, None)
+    cdef dict run_globals = {}
+    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None)
+    _c_exec(code, run_globals)
+    return run_globals
+
+
+def _details_hit(mod_name):
+    # "auto" hits are served here or not at all; other modes by the twin's.
+    if _validation == _AUTO:
+        return _c_details_hit(mod_name)
+    return _twin_details_hit(mod_name)
+
+
+run_path.__doc__ = _twin_run_path.__doc__
+run_module.__doc__ = _twin_run_module.__doc__
+_details_hit.__doc__ = _twin_details_hit.__doc__

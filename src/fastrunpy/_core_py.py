@@ -46,6 +46,7 @@ __all__ = ["run_module", "run_path"]
 
 ModuleType = type(sys)
 _builtins_dict = vars(builtins)
+_original_import = builtins.__import__
 # Called through a name, never as exec(...): the compiled core would turn
 # that into a direct evaluation that skips exec's "exec" audit event.
 _builtin_exec = builtins.exec
@@ -256,7 +257,7 @@ VALIDATION_MODES = ("auto", "timestamp", "checked-hash", "unchecked")
 SETTLE_NS_FINE = 50_000_000
 SETTLE_NS_COARSE = 2_000_000_000
 # compile() here always uses the interpreter's optimization level and no flags.
-_COMPILE_KEY = (sys.flags.optimize, 0)
+_COMPILE_KEY = sys.flags.optimize
 _MISSING: "Any" = object()
 
 # Guards the entries and counters; held only around dict operations on our own keys.
@@ -271,6 +272,9 @@ _seen_once: "Dict[Any, None]" = {}
 # [hits, misses], changed in place: rebinding a module global on every run
 # would also empty the compiled core's cache of global-name lookups.
 _counts = [0, 0]
+# [the entry last moved to or put at the end of _entries]: moving it again
+# would change nothing, so a run of hits on one target skips it.
+_newest_cell: "List[Any]" = [None]
 _maxsize = DEFAULT_MAXSIZE
 # FASTRUNPY_VALIDATION picks the mode for a whole process (for users who cannot
 # change the code that runs things); a value that is not a mode is ignored.
@@ -291,6 +295,7 @@ def cache_clear() -> None:
         _entries.clear()
         _seen_once.clear()
         _counts[0] = _counts[1] = 0
+        _newest_cell[0] = None
     _stop_watching()
 
 
@@ -333,8 +338,10 @@ def _cache_get(key: "Any") -> "Any":
             _counts[1] += 1
         else:
             _counts[0] += 1
-            del _entries[key]
-            _entries[key] = entry  # now the most recently used
+            if _newest_cell[0] is not entry:
+                del _entries[key]
+                _entries[key] = entry  # now the most recently used
+                _newest_cell[0] = entry
         return entry
 
 
@@ -362,6 +369,7 @@ def _cache_put(key: "Any", entry: "Any") -> None:
     with _cache_lock:
         _entries.pop(key, None)  # a replaced entry becomes the most recently used
         _entries[key] = entry
+        _newest_cell[0] = entry
         _trim(_entries)
 
 
@@ -741,6 +749,53 @@ def _directory_mtime(path: str) -> "Optional[float]":
         return None
 
 
+def _details_hit(mod_name: "Any") -> "Any":
+    """(name run, spec, code) for run_module(mod_name) from the cache, or None having done nothing.
+
+    Serves the hits that need no import and no warning: a top-level module,
+    a submodule of a package already imported, or the __main__ of one.
+    Anything else (and every miss) is left to _resolve.get_module_details,
+    which does what runpy does and counts the lookup.
+    """
+    if not _maxsize or type(mod_name) is not str or mod_name.startswith("."):
+        return None
+    modules = sys.modules
+    pkg_name = mod_name.rpartition(".")[0]
+    if pkg_name:
+        parent = modules.get(pkg_name)
+        # runpy imports the parent first: a no-op only for one fully imported
+        # through the usual __import__.
+        if parent is None or _builtins_dict.get("__import__") is not _original_import:
+            return None
+        if getattr(getattr(parent, "__spec__", None), "_initializing", False):
+            return None
+    module = modules.get(mod_name, _MISSING)
+    if module is not _MISSING:
+        # Only a package runs when imported already (its __main__, below).
+        spec = getattr(module, "__spec__", None)
+        if spec is None or spec.submodule_search_locations is None or mod_name.rpartition(".")[2] == "__main__":
+            return None
+        return _details_hit(mod_name + ".__main__")
+    found = _search_path(mod_name)
+    if found is None:
+        return None
+    parent, path = found
+    key = _module_key(mod_name, path)
+    entry = _entries.get(key)
+    if entry is None or not _module_still_valid(entry, parent, path) or _cache_get(key) is not entry:
+        return None
+    _replay(entry.events)
+    return mod_name, _fresh_spec(entry.spec), entry.code
+
+
+def _module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
+    """_resolve.get_module_details() through the caches: (name run, spec, code)."""
+    details = _details_hit(mod_name)
+    if details is None:
+        return _resolve.get_module_details(mod_name, error, _module_lookup)
+    return details
+
+
 def _module_hit(mod_name: str, parent: "Any", path: "Any") -> "Any":
     key = _module_key(mod_name, path)
     entry = _cache_get(key)
@@ -1067,7 +1122,7 @@ def _run_module_code(
 
 
 def _get_module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
-    return _resolve.get_module_details(mod_name, error, _module_lookup)
+    return _module_details(mod_name, error)
 
 
 def _get_main_module_details(error: "Any" = ImportError) -> "Any":
@@ -1076,7 +1131,7 @@ def _get_main_module_details(error: "Any" = ImportError) -> "Any":
     with _lock:
         cell = _swap_module("__main__", _ABSENT)
     try:
-        return _resolve.get_module_details("__main__", ImportError, _module_lookup)
+        return _module_details("__main__")
     except ImportError as exc:
         friendlier = _resolve.main_not_found(exc, error)
         if friendlier is None:
@@ -1106,7 +1161,7 @@ def _prepare_main(mod_name: str, alter_argv: bool) -> "Tuple[Any, Dict[str, Any]
     """
     try:
         if alter_argv or mod_name != "__main__":  # the -m switch
-            mod_name, mod_spec, code = _resolve.get_module_details(mod_name, _Error, _module_lookup)
+            mod_name, mod_spec, code = _module_details(mod_name, _Error)
         else:  # a directory or zip file given to the interpreter
             mod_name, mod_spec, code = _get_main_module_details(_Error)
     except _Error as exc:
@@ -1133,7 +1188,7 @@ def run_module(
     ``alter_sys`` also points ``sys.argv[0]`` and ``sys.modules[__name__]`` at
     the run for its duration.
     """
-    mod_name, mod_spec, code = _resolve.get_module_details(mod_name, ImportError, _module_lookup)
+    mod_name, mod_spec, code = _module_details(mod_name)
     if run_name is None:
         run_name = mod_name
     if alter_sys:
