@@ -78,11 +78,15 @@ def targets():
         os.path.join("pkg", "__main__.py"): ONE_LINE,
         os.path.join("pkg", "sub", "__init__.py"): "",
         os.path.join("pkg", "sub", "leaf.py"): ONE_LINE,
+        os.path.join("app", "__main__.py"): ONE_LINE,
+        os.path.join("far", "p9", "tenth.py"): ONE_LINE,
     }
     # Installed code is not edited while it runs; dating the files a minute
     # back measures the steady state, not the just-written grace period in
     # which a cache must re-read content that stat() cannot vouch for.
     past = time.time() - 60
+    for i in range(9):
+        os.makedirs(os.path.join(root, "far", f"p{i}"))
     for relative, text in files.items():
         path = os.path.join(root, relative)
         _write(path, text)
@@ -94,6 +98,9 @@ def targets():
             one=os.path.join(root, "one.py"),
             big=os.path.join(root, "big.py"),
             coldmod=os.path.join(root, "coldmod.py"),
+            app=os.path.join(root, "app"),
+            # Ten directories, the module in the last: run_module searches them all.
+            far_path=[os.path.join(root, "far", f"p{i}") for i in range(10)],
             small_source=SMALL_SCRIPT,
         )
     finally:
@@ -124,13 +131,21 @@ def plain_meta_path():
 
 @pytest.fixture(params=list(RUNNERS))
 def runner(request):
-    """The runpy-like module under measurement, with a cleared cache."""
+    """The runpy-like module under measurement, with a cleared cache.
+
+    fastrunpy validates hits in its default mode ("auto": the kernel reports
+    changes where it can) unless the test is marked ``timestamp``, which
+    measures stat() on every hit.
+    """
     if request.param != "stdlib" and os.environ.get("FASTRUNPY_NO_EXTENSIONS"):
         if request.param == "compiled":
             pytest.skip("FASTRUNPY_NO_EXTENSIONS is set: no compiled core")
     module = importlib.import_module(RUNNERS[request.param])
     if module is not runpy:
+        mode = "timestamp" if request.node.get_closest_marker("timestamp") else "auto"
+        module.cache_configure(validation=mode)
         module.cache_clear()
+        request.addfinalizer(lambda: module.cache_configure(validation="auto"))
     return module
 
 

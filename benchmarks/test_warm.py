@@ -6,6 +6,8 @@ before measuring checks that the runner really ran the target, so a broken
 runner cannot look fast.
 """
 
+import sys
+
 import pytest
 
 
@@ -39,16 +41,67 @@ def test_run_module_package_main(benchmark, runner, targets):
     benchmark(runner.run_module, "pkg", alter_sys=True)
 
 
+@pytest.mark.benchmark(group="run_path directory with __main__")
+def test_run_path_directory(benchmark, runner, targets):
+    assert runner.run_path(targets.app)["x"] == 1
+    benchmark(runner.run_path, targets.app)
+
+
+@pytest.mark.benchmark(group="run_module of a module in the 10th of 10 sys.path entries")
+def test_run_module_far_on_sys_path(benchmark, runner, targets):
+    sys.path[:0] = targets.far_path
+    try:
+        assert runner.run_module("tenth")["x"] == 1
+        benchmark(runner.run_module, "tenth")
+    finally:
+        del sys.path[: len(targets.far_path)]
+
+
+@pytest.mark.timestamp
+@pytest.mark.benchmark(group="run_path one-line script [timestamp]")
+def test_run_path_one_line_timestamp(benchmark, runner, targets):
+    assert runner.run_path(targets.one)["x"] == 1
+    benchmark(runner.run_path, targets.one)
+
+
+@pytest.mark.timestamp
+@pytest.mark.benchmark(group="run_path 1,000-line script [timestamp]")
+def test_run_path_big_timestamp(benchmark, runner, targets):
+    assert callable(runner.run_path(targets.big)["f499"])
+    benchmark(runner.run_path, targets.big)
+
+
+@pytest.mark.timestamp
+@pytest.mark.benchmark(group="run_module('top') [timestamp]")
+def test_run_module_top_timestamp(benchmark, runner, targets):
+    assert runner.run_module("top")["x"] == 1
+    benchmark(runner.run_module, "top")
+
+
 @pytest.mark.benchmark(group="exec floor")
 def test_exec_floor(benchmark, targets):
-    """The least any runner can cost: exec of ready code in a new dict.
+    """The least any runner can cost: the cached code run in a new dict.
 
-    Compiled the way the runners compile a script, from the same file, so
-    the code objects are alike.
+    The dict holds the seven dunders a run sets, and is copied as run_path
+    copies what it returns.  The code is compiled the way the runners
+    compile a script, from the same file, so the code objects are alike.
     """
     with open(targets.one, "rb") as stream:
         code = compile(stream.read(), targets.one, "exec", dont_inherit=True)
-    namespace = {}
-    exec(code, namespace)
-    assert namespace["x"] == 1
-    benchmark(lambda: exec(code, {}))
+    path = targets.one
+
+    def floor():
+        namespace = {
+            "__name__": "<run_path>",
+            "__file__": path,
+            "__cached__": None,
+            "__doc__": None,
+            "__loader__": None,
+            "__package__": "",
+            "__spec__": None,
+        }
+        exec(code, namespace)
+        return namespace.copy()
+
+    assert floor()["x"] == 1
+    benchmark(floor)
