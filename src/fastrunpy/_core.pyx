@@ -1103,3 +1103,88 @@ def _details_hit(mod_name):
 run_path.__doc__ = _twin_run_path.__doc__
 run_module.__doc__ = _twin_run_module.__doc__
 _details_hit.__doc__ = _twin_details_hit.__doc__
+
+
+# --- Prepared handles, by hand ------------------------------------------------
+# A handle's run in "auto" mode when the kernel vouches for its entry: the
+# checks the twin's run() makes, without the key or the cache.  Anything
+# else is the twin's run().
+
+_twin_prepared_path_run = PreparedPath.run
+_twin_prepared_module_run = PreparedModule.run
+
+
+def _prepared_path_run(self, init_globals=None):
+    cdef PyObject *importer_cache
+    state = self._state
+    if state is not None and _maxsize and _validation == _AUTO and type(self.path_name) is str:
+        key, entry, script_name, path = <tuple>state
+        importer_cache = _sys_get("path_importer_cache")
+        if (
+            type(entry) is _ScriptEntryC and (<tuple>key)[0] is path
+            and importer_cache != NULL and type(<object>importer_cache) is dict
+            and not PyDict_Contains(<object>importer_cache, path)
+            and _c_path_hooks_known() and _c_trusted(entry)
+        ):
+            if _hooks_verdict[2]:
+                PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
+            _c_replay(<tuple>(<_ScriptEntryC>entry).events)
+            return _c_run_module_code(
+                (<_ScriptEntryC>entry).code, init_globals, self.run_name, None, self._pkg_name, script_name
+            )
+    return _twin_prepared_path_run(self, init_globals)
+
+
+cdef object _c_prepared_module_details(object handle, object state):
+    """(name, spec, code) for a handle whose entry still answers, from the kernel's word; else None."""
+    cdef PyObject *item
+    name, entry, ancestors, package_spec = <tuple>state
+    if type(entry) is not _ModuleEntryC or type(name) is not str:
+        return None
+    item = _sys_get("modules")
+    if item == NULL or type(<object>item) is not dict:
+        return None
+    modules = <dict><object>item
+    if name in modules:
+        return None
+    for pair in <tuple>ancestors:
+        if modules.get((<tuple>pair)[0]) is not (<tuple>pair)[1]:
+            return None
+    if package_spec is not None and getattr(modules.get(handle.mod_name), "__spec__", None) is not package_spec:
+        return None
+    parent_name = (<str>name).rpartition(".")[0]
+    if parent_name:
+        parent = modules.get(parent_name)
+        path = getattr(parent, "__path__", None)
+    else:
+        parent = None
+        item = _sys_get("path")
+        path = None if item == NULL else <object>item
+    if type(path) is not list or not _c_module_valid(<_ModuleEntryC>entry, parent, <list>path):
+        return None
+    _c_replay(<tuple>(<_ModuleEntryC>entry).events)
+    return name, _c_fresh_spec((<_ModuleEntryC>entry).spec), (<_ModuleEntryC>entry).code
+
+
+def _prepared_module_run(self, init_globals=None):
+    state = self._state
+    if state is None or not _maxsize or _validation != _AUTO:
+        return _twin_prepared_module_run(self, init_globals)
+    details = _c_prepared_module_details(self, state)
+    if details is None:
+        return _twin_prepared_module_run(self, init_globals)
+    name, spec, code = <tuple>details
+    run_name = name if self.run_name is None else self.run_name
+    if self.alter_sys:
+        return _c_run_module_code(code, init_globals, run_name, spec, None, None)
+    cdef dict run_globals = {}
+    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None)
+    _c_exec(code, run_globals)
+    return run_globals
+
+
+_prepared_path_run.__doc__ = _twin_prepared_path_run.__doc__
+_prepared_module_run.__doc__ = _twin_prepared_module_run.__doc__
+_prepared_path_run.__name__ = _prepared_module_run.__name__ = "run"
+PreparedPath.run = _prepared_path_run
+PreparedModule.run = _prepared_module_run
