@@ -27,8 +27,8 @@ from cpython.pythread cimport (
 )
 
 
-cdef class _CacheLock:
-    """A plain lock (the cache's)."""
+cdef class _LockHandle:
+    """A PyThread lock owned by this object."""
     cdef PyThread_type_lock _handle
 
     def __cinit__(self):
@@ -40,10 +40,17 @@ cdef class _CacheLock:
         if self._handle != NULL:
             PyThread_free_lock(self._handle)
 
-    cdef inline void take(self) noexcept:
+    cdef inline void wait_for(self) noexcept:
         if not PyThread_acquire_lock(self._handle, NOWAIT_LOCK):
             with nogil:
                 PyThread_acquire_lock(self._handle, WAIT_LOCK)
+
+
+cdef class _CacheLock(_LockHandle):
+    """A plain lock (the cache's)."""
+
+    cdef inline void take(self) noexcept:
+        self.wait_for()
 
     cdef inline void give(self) noexcept:
         PyThread_release_lock(self._handle)
@@ -55,29 +62,17 @@ cdef class _CacheLock:
         self.give()
 
 
-cdef class _RegistryLock:
+cdef class _RegistryLock(_LockHandle):
     """A reentrant lock (the sys save/restore registry's): a run's own code may start another run."""
-    cdef PyThread_type_lock _handle
     cdef unsigned long _owner
     cdef Py_ssize_t _depth
-
-    def __cinit__(self):
-        self._handle = PyThread_allocate_lock()
-        if self._handle == NULL:
-            raise MemoryError()
-
-    def __dealloc__(self):
-        if self._handle != NULL:
-            PyThread_free_lock(self._handle)
 
     cdef inline void take(self) noexcept:
         cdef unsigned long me = PyThread_get_thread_ident()
         if self._depth and self._owner == me:
             self._depth += 1
             return
-        if not PyThread_acquire_lock(self._handle, NOWAIT_LOCK):
-            with nogil:
-                PyThread_acquire_lock(self._handle, WAIT_LOCK)
+        self.wait_for()
         self._owner = me
         self._depth = 1
 
@@ -113,6 +108,7 @@ cdef _CacheLock _the_cache_lock = _cache_lock
 cdef class _ScriptEntryC:
     """A script's cached code and what it was read from (the twin's _ScriptEntry)."""
     cdef public object code, full_path, signature, content_hash, settled, events, trust
+    cdef public long long checked_at
 
     def __init__(self, code, full_path, signature, content_hash, settled, events):
         self.code = code
@@ -122,12 +118,14 @@ cdef class _ScriptEntryC:
         self.settled = settled
         self.events = events
         self.trust = None
+        self.checked_at = -(1 << 62)
 
 
 cdef class _ModuleEntryC:
     """A module lookup's answer and what it depended on (the twin's _ModuleEntry)."""
     cdef public object spec, code, parent, prefix, probes, meta_path, environment
     cdef public object source, source_signature, bytecode, bytecode_signature, content_hash, settled, events, trust
+    cdef public long long checked_at
 
     def __init__(self, spec, code, parent, prefix, probes, meta_path, environment, source, source_signature,
                  bytecode, bytecode_signature, content_hash, settled, events):
@@ -146,6 +144,7 @@ cdef class _ModuleEntryC:
         self.settled = settled
         self.events = events
         self.trust = None
+        self.checked_at = -(1 << 62)
 
 
 _ScriptEntry = _ScriptEntryC
@@ -855,10 +854,9 @@ cdef object _c_script_hit(str path, object init_globals, object run_name):
         if not _c_trusted(entry):
             return None
     elif mode == _TIMESTAMP:
-        if (
-            entry.settled is not True or _stat_into(path, now) != 0
-            or entry.signature != (now[0], now[1], now[2], now[3], now[4])
-        ):
+        if entry.settled is not True or _revalidate_ns or _stat_into(path, now) != 0:
+            return None  # (a revalidate window is the twin's to keep)
+        if entry.signature != (now[0], now[1], now[2], now[3], now[4]):
             return None
     elif mode != "unchecked":
         return None

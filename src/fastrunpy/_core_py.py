@@ -281,6 +281,18 @@ _maxsize = DEFAULT_MAXSIZE
 _validation = os.environ.get("FASTRUNPY_VALIDATION", "auto")
 if _validation not in VALIDATION_MODES:
     _validation = "auto"
+# Opt-in: a hit validated by stat() is trusted this many ns without another (0: off).
+_revalidate_ns = 0
+
+
+def _recently_checked(entry: "Any") -> bool:
+    """Whether stat() validated the entry less than the revalidate window ago."""
+    return _revalidate_ns > 0 and time_ns() - entry.checked_at < _revalidate_ns
+
+
+def _checked_now(entry: "Any") -> None:
+    if _revalidate_ns:
+        entry.checked_at = time_ns()
 
 
 def cache_info() -> "CacheInfo":
@@ -299,7 +311,9 @@ def cache_clear() -> None:
     _stop_watching()
 
 
-def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[str]" = None) -> None:
+def cache_configure(
+    *, maxsize: "Optional[int]" = None, validation: "Optional[str]" = None, revalidate_after: "Any" = _MISSING
+) -> None:
     """Set the cache size (entries, LRU; 0 disables caching) and how hits are validated.
 
     validation: "auto" (default: the kernel reports changes where it can be
@@ -307,13 +321,25 @@ def cache_configure(*, maxsize: "Optional[int]" = None, validation: "Optional[st
     content hash while the file is very recent), "checked-hash" (hash the
     file on every hit; only the compile is saved), "unchecked" (trust the
     cache: for files that never change).
+
+    revalidate_after: seconds (None: off, the default).  A hit that stat()
+    validates is not stat()ed again for that long, so a change can go unseen
+    for up to that long (as PHP OPcache's revalidate_freq).  Hits the kernel
+    vouches for ("auto") are not affected.
     """
-    global _maxsize, _validation
+    global _maxsize, _validation, _revalidate_ns
     if maxsize is not None and (type(maxsize) is not int or maxsize < 0):
         raise ValueError(f"maxsize must be an int >= 0, not {maxsize!r}")
     if validation is not None and validation not in VALIDATION_MODES:
         raise ValueError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+    window = 0
+    if revalidate_after is not _MISSING and revalidate_after is not None:
+        if type(revalidate_after) not in (int, float) or not 0 <= revalidate_after < 10**9:
+            raise ValueError(f"revalidate_after must be a number of seconds >= 0 or None, not {revalidate_after!r}")
+        window = int(revalidate_after * 1_000_000_000)
     with _cache_lock:
+        if revalidate_after is not _MISSING:
+            _revalidate_ns = window
         if validation is not None:
             _validation = validation
         if maxsize is not None:
@@ -503,7 +529,7 @@ def _replay(events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]") -> None:
 
 
 class _ScriptEntry(object):
-    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events", "trust")
+    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events", "trust", "checked_at")
 
     def __init__(
         self, code: "Any", full_path: str, signature: "Any", content_hash: "Optional[bytes]", settled: bool,
@@ -516,6 +542,7 @@ class _ScriptEntry(object):
         self.settled = settled
         self.events = events  # what reading and compiling the file raises
         self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
+        self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
 
 
 def _script_key(path_name: "Any", run_name: str) -> "Any":
@@ -580,6 +607,8 @@ def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, 
         else:
             token = _begin_trust(entry)
             mode = "timestamp"
+    if mode == "timestamp" and token is None and entry.settled and _recently_checked(entry):
+        mode = "unchecked"  # within the revalidate window (the kernel's word, when had, is better)
     reread = mode == "checked-hash" or (mode == "timestamp" and not entry.settled)
     if (mode == "timestamp" and _signature(entry.full_path) != entry.signature) or (
         reread and entry.content_hash is None
@@ -591,6 +620,8 @@ def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, 
     if not reread:
         if token is not None:
             _confirm_trust(entry, token)
+        if mode == "timestamp":
+            _checked_now(entry)
         _replay(entry.events)
         return entry.code, False
     # The content must be confirmed: read it where runpy reads the source,
@@ -676,7 +707,7 @@ class _ModuleEntry(object):
     __slots__ = (
         "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
         "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled", "events",
-        "trust",
+        "trust", "checked_at",
     )
 
     def __init__(
@@ -700,6 +731,7 @@ class _ModuleEntry(object):
         self.settled = settled
         self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
         self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
+        self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
 
 
 def _environment() -> "Any":
@@ -827,6 +859,8 @@ def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
         if _trusted(entry):
             return True
         token = _begin_trust(entry)
+    if mode in ("auto", "timestamp") and token is None and entry.settled and _recently_checked(entry):
+        return True  # within the revalidate window (the kernel's word, when had, is better)
     for _, finder, listed_mtime in entry.probes:
         if finder is not None and _directory_mtime(_finder_directory(finder)) != listed_mtime:
             return False
@@ -843,6 +877,7 @@ def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
         return False
     if token is not None:
         _confirm_trust(entry, token)
+    _checked_now(entry)
     return True
 
 
