@@ -167,3 +167,27 @@ def runner_module():
 def fresh_dir(tmp_path):
     """A directory for files that no runner has seen yet."""
     return str(tmp_path)
+
+
+@pytest.fixture
+def floor_run(targets):
+    """The floor of a one-line run_path: its code run in a new dict holding the seven dunders."""
+    with open(targets.one, "rb") as stream:
+        code = compile(stream.read(), targets.one, "exec", dont_inherit=True)
+    path = targets.one
+
+    def floor():
+        namespace = {
+            "__name__": "<run_path>",
+            "__file__": path,
+            "__cached__": None,
+            "__doc__": None,
+            "__loader__": None,
+            "__package__": "",
+            "__spec__": None,
+        }
+        exec(code, namespace)
+        return namespace
+
+    assert floor()["x"] == 1
+    return floor

@@ -34,23 +34,5 @@ def test_handle_run_module(benchmark, core, targets, how):
 
 
 @pytest.mark.benchmark(group="handle floor")
-def test_handle_floor(benchmark, targets):
-    with open(targets.one, "rb") as stream:
-        code = compile(stream.read(), targets.one, "exec", dont_inherit=True)
-    path = targets.one
-
-    def floor():
-        namespace = {
-            "__name__": "<run_path>",
-            "__file__": path,
-            "__cached__": None,
-            "__doc__": None,
-            "__loader__": None,
-            "__package__": "",
-            "__spec__": None,
-        }
-        exec(code, namespace)
-        return namespace
-
-    assert floor()["x"] == 1
-    benchmark(floor)
+def test_handle_floor(benchmark, floor_run):
+    benchmark(floor_run)

@@ -79,29 +79,6 @@ def test_run_module_top_timestamp(benchmark, runner, targets):
 
 
 @pytest.mark.benchmark(group="exec floor")
-def test_exec_floor(benchmark, targets):
-    """The least any runner can cost: the cached code run in a new dict.
-
-    The dict holds the seven dunders a run sets, and is copied as run_path
-    copies what it returns.  The code is compiled the way the runners
-    compile a script, from the same file, so the code objects are alike.
-    """
-    with open(targets.one, "rb") as stream:
-        code = compile(stream.read(), targets.one, "exec", dont_inherit=True)
-    path = targets.one
-
-    def floor():
-        namespace = {
-            "__name__": "<run_path>",
-            "__file__": path,
-            "__cached__": None,
-            "__doc__": None,
-            "__loader__": None,
-            "__package__": "",
-            "__spec__": None,
-        }
-        exec(code, namespace)
-        return namespace.copy()
-
-    assert floor()["x"] == 1
-    benchmark(floor)
+def test_exec_floor(benchmark, floor_run):
+    """The least any runner can cost: the cached code run in a new dict of dunders, then copied as run_path copies."""
+    benchmark(lambda: floor_run().copy())
