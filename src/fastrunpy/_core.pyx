@@ -393,7 +393,8 @@ cdef void _c_exit_run(str name, tuple cells) except *:
 
 
 cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_name, object mod_spec,
-                             object pkg_name, object script_name) except *:
+                             object pkg_name, object script_name, bint spec_is_copy=False) except *:
+    """The twin's _set_run_globals.  spec_is_copy: the spec is a cached one's copy, its __dict__ already built."""
     if init_globals is not None:
         if type(init_globals) is dict:
             PyDict_Update(run_globals, init_globals)
@@ -406,7 +407,9 @@ cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_n
         fname = script_name
         cached = None
     else:
-        if type(mod_spec) is ModuleSpec:
+        # (A spec fresh from the import system keeps its attributes inline;
+        # asking for its __dict__ would build one, costing more than it saves.)
+        if spec_is_copy and type(mod_spec) is ModuleSpec:
             # What ModuleSpec's properties would return, without their
             # Python-level frames: .cached is _cached once computed (a cached
             # spec has it), .parent comes from the name and search locations.
@@ -462,7 +465,7 @@ def _run_module_code(code, init_globals=None, mod_name=None, mod_spec=None, pkg_
 
 
 cdef object _c_run_module_code(object code, object init_globals, object mod_name, object mod_spec,
-                               object pkg_name, object script_name):
+                               object pkg_name, object script_name, bint spec_is_copy=False):
     cdef PyObject *modules = _sys_get("modules")
     cdef PyObject *argv = _sys_get("argv")
     if (
@@ -476,7 +479,7 @@ cdef object _c_run_module_code(object code, object init_globals, object mod_name
     cdef dict mod_globals = <dict>PyModule_GetDict(module)
     cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
     try:
-        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
+        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name, spec_is_copy)
         _c_exec(code, mod_globals)
     finally:
         _c_exit_run(mod_name, cells)
@@ -1022,6 +1025,7 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
     sys_path.insert(0, path)
     try:
         details = _c_main_details_hit()
+        spec_is_copy = details is not None
         if details is None:
             details = _get_main_module_details()
         mod_name, mod_spec, code = details
@@ -1038,7 +1042,7 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
             cells = _enter_run(run_name, module, path)
         try:
             mod_globals = <dict>PyModule_GetDict(module)
-            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None)
+            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None, spec_is_copy)
             _c_exec(code, mod_globals)
             return PyDict_Copy(mod_globals)
         finally:
@@ -1078,15 +1082,16 @@ def run_path(path_name, init_globals=None, run_name=None):
 
 def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
     details = _c_details_hit(mod_name) if _validation == _AUTO else _twin_details_hit(mod_name)
+    cdef bint spec_is_copy = details is not None
     if details is None:
         details = _resolve.get_module_details(mod_name, ImportError, _module_lookup)
     name, spec, code = <tuple>details
     if run_name is None:
         run_name = name
     if alter_sys:
-        return _c_run_module_code(code, init_globals, run_name, spec, None, None)
+        return _c_run_module_code(code, init_globals, run_name, spec, None, None, spec_is_copy)
     cdef dict run_globals = {}
-    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None)
+    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None, spec_is_copy)
     _c_exec(code, run_globals)
     return run_globals
 
@@ -1174,9 +1179,9 @@ def _prepared_module_run(self, init_globals=None):
     name, spec, code = <tuple>details
     run_name = name if self.run_name is None else self.run_name
     if self.alter_sys:
-        return _c_run_module_code(code, init_globals, run_name, spec, None, None)
+        return _c_run_module_code(code, init_globals, run_name, spec, None, None, True)
     cdef dict run_globals = {}
-    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None)
+    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None, True)
     _c_exec(code, run_globals)
     return run_globals
 
