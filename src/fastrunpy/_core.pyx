@@ -531,8 +531,9 @@ cdef extern from "_kernel_watch.h":
 from cpython.bytes cimport PyBytes_FromString
 
 # An entry is trusted while its .trust is the current token; dropping every
-# trust is replacing the token.  Old tokens are kept alive (they are few: one
-# per reset) so a thread still comparing against one never sees it freed.
+# trust is replacing the token.  The last old tokens are kept alive, so that
+# on the free-threaded build a thread still comparing against one never sees
+# it freed (a comparison lasts nanoseconds; 128 resets take far longer).
 cdef object _trust_token = object()
 cdef list _old_tokens = []
 # What each watch's events make untrusted: (wd, name) -> entries, for a name
@@ -569,6 +570,8 @@ cdef void _reset_locked() except *:
     """Drop every trust and watch (the caller holds _watch_lock)."""
     global _trust_token
     _old_tokens.append(_trust_token)
+    if len(_old_tokens) > 256:
+        del _old_tokens[:128]
     _trust_token = object()
     _named_deps.clear()
     _self_deps.clear()
