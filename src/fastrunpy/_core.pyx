@@ -27,30 +27,35 @@ from cpython.pythread cimport (
 )
 
 
-cdef class _LockHandle:
-    """A PyThread lock owned by this object."""
+# (No shared base class: on 3.9 readying an extension type that has one
+# imports gc, a module ``import runpy`` does not load.)
+
+cdef PyThread_type_lock _new_lock_handle() except NULL:
+    cdef PyThread_type_lock handle = PyThread_allocate_lock()
+    if handle == NULL:
+        raise MemoryError()
+    return handle
+
+
+cdef inline void _wait_for(PyThread_type_lock handle) noexcept:
+    if not PyThread_acquire_lock(handle, NOWAIT_LOCK):
+        with nogil:
+            PyThread_acquire_lock(handle, WAIT_LOCK)
+
+
+cdef class _CacheLock:
+    """A plain lock (the cache's)."""
     cdef PyThread_type_lock _handle
 
     def __cinit__(self):
-        self._handle = PyThread_allocate_lock()
-        if self._handle == NULL:
-            raise MemoryError()
+        self._handle = _new_lock_handle()
 
     def __dealloc__(self):
         if self._handle != NULL:
             PyThread_free_lock(self._handle)
 
-    cdef inline void wait_for(self) noexcept:
-        if not PyThread_acquire_lock(self._handle, NOWAIT_LOCK):
-            with nogil:
-                PyThread_acquire_lock(self._handle, WAIT_LOCK)
-
-
-cdef class _CacheLock(_LockHandle):
-    """A plain lock (the cache's)."""
-
     cdef inline void take(self) noexcept:
-        self.wait_for()
+        _wait_for(self._handle)
 
     cdef inline void give(self) noexcept:
         PyThread_release_lock(self._handle)
@@ -62,17 +67,25 @@ cdef class _CacheLock(_LockHandle):
         self.give()
 
 
-cdef class _RegistryLock(_LockHandle):
+cdef class _RegistryLock:
     """A reentrant lock (the sys save/restore registry's): a run's own code may start another run."""
+    cdef PyThread_type_lock _handle
     cdef unsigned long _owner
     cdef Py_ssize_t _depth
+
+    def __cinit__(self):
+        self._handle = _new_lock_handle()
+
+    def __dealloc__(self):
+        if self._handle != NULL:
+            PyThread_free_lock(self._handle)
 
     cdef inline void take(self) noexcept:
         cdef unsigned long me = PyThread_get_thread_ident()
         if self._depth and self._owner == me:
             self._depth += 1
             return
-        self.wait_for()
+        _wait_for(self._handle)
         self._owner = me
         self._depth = 1
 
