@@ -178,9 +178,9 @@ def test_package_exports(impl):
     assert fastrunpy.IMPLEMENTATION in ("cython", "python")
     for name in CONTRACT:
         assert callable(getattr(fastrunpy, name)), name
-    from fastrunpy._version import __version__
+    from importlib.metadata import version
 
-    assert isinstance(fastrunpy.__version__, str) and fastrunpy.__version__ == __version__
+    assert isinstance(fastrunpy.__version__, str) and fastrunpy.__version__ == version("fastrunpy")
     namespace = {}
     exec(compile("from fastrunpy import *", "<star>", "exec", dont_inherit=True), namespace)
     assert sorted(k for k in namespace if k != "__builtins__") == PUBLIC

@@ -16,7 +16,9 @@ no ``platform`` and no runtime ``typing`` here (mypy treats the local
 import os
 import sys
 
-from ._version import __version__
+# Here, not in a module of its own: one file fewer to find and load at every
+# import (pyproject.toml reads it statically).
+__version__ = "0.1.0"
 
 __all__ = ["run_module", "run_path"]
 

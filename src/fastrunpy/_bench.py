@@ -27,7 +27,7 @@ import time
 from types import CodeType, FunctionType, ModuleType
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, TextIO, Tuple
 
-from ._version import __version__
+from . import __version__
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_examples")
 SUITE_MODULE = "fastrunpy._examples.demo_pkg.tasks"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._resolve import SETS_CACHED, backported_change
-from ._version import __version__
+from . import __version__
 
 USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench | install-site | uninstall-site) [args ...]"
 
