@@ -847,9 +847,30 @@ cdef bint _c_path_hooks_known() except -1:
     return verdict[1] is True
 
 
+cdef bint _c_plain_file(str path) except -1:
+    """True when run_path would treat ``path`` as a script without asking the path hooks again.
+
+    That is: sys.path_importer_cache has no importer for it, and the path
+    hooks are the ones last judged to turn a plain file down.
+    """
+    cdef PyObject *importer_cache = _sys_get("path_importer_cache")
+    if importer_cache == NULL or type(<object>importer_cache) is not dict:
+        return False
+    return not PyDict_Contains(<object>importer_cache, path) and _c_path_hooks_known()
+
+
+cdef object _c_serve_script(_ScriptEntryC entry, str path, object init_globals, object run_name,
+                            object pkg_name, object script_name):
+    """Run a validated script entry: the audit events a read would raise, then the code."""
+    if _hooks_verdict[2]:
+        # pkgutil.get_importer() lets zipimporter look inside the file first.
+        PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
+    _c_replay(<tuple>entry.events)
+    return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, script_name)
+
+
 cdef object _c_script_hit(str path, object init_globals, object run_name):
     """run_path(path) served from the cache, or None having done nothing."""
-    cdef PyObject *importer_cache
     cdef long long now[5]
     if not _posix_paths or not path or path[0] != "/" or not _maxsize:
         return None
@@ -858,10 +879,7 @@ cdef object _c_script_hit(str path, object init_globals, object run_name):
         pkg_name = ""
     else:
         pkg_name = (<str>run_name).rpartition(".")[0]
-    importer_cache = _sys_get("path_importer_cache")
-    if importer_cache == NULL or type(<object>importer_cache) is not dict:
-        return None
-    if PyDict_Contains(<object>importer_cache, path) or not _c_path_hooks_known():
+    if not _c_plain_file(path):
         return None
     key = (path, _compile_key, str) if _sets_cached else (path, _compile_key, str, run_name)
     found = _entries_by_key.get(key)
@@ -881,11 +899,7 @@ cdef object _c_script_hit(str path, object init_globals, object run_name):
         return None
     if not _c_count_hit(key, entry):
         return None
-    if _hooks_verdict[2]:
-        # pkgutil.get_importer() lets zipimporter look inside the file first.
-        PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
-    _c_replay(<tuple>entry.events)
-    return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, path)
+    return _c_serve_script(entry, path, init_globals, run_name, pkg_name, path)
 
 
 cdef bint _c_module_valid(_ModuleEntryC entry, object parent, list path) except -1:
@@ -1134,23 +1148,15 @@ _twin_prepared_module_run = PreparedModule.run
 
 
 def _prepared_path_run(self, init_globals=None):
-    cdef PyObject *importer_cache
     state = self._state
     if state is not None and _maxsize and _validation == _AUTO and type(self.path_name) is str:
         key, entry, script_name, path = <tuple>state
-        importer_cache = _sys_get("path_importer_cache")
         if (
             type(entry) is _ScriptEntryC and (<tuple>key)[0] is path
-            and importer_cache != NULL and type(<object>importer_cache) is dict
-            and not PyDict_Contains(<object>importer_cache, path)
-            and _c_path_hooks_known() and _c_trusted(entry)
+            and _c_plain_file(<str>path) and _c_trusted(entry)
         ):
-            if _hooks_verdict[2]:
-                PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
-            _c_replay(<tuple>(<_ScriptEntryC>entry).events)
-            return _c_run_module_code(
-                (<_ScriptEntryC>entry).code, init_globals, self.run_name, None, self._pkg_name, script_name
-            )
+            return _c_serve_script(<_ScriptEntryC>entry, <str>path, init_globals, self.run_name,
+                                   self._pkg_name, script_name)
     return _twin_prepared_path_run(self, init_globals)
 
 
