@@ -406,8 +406,13 @@ cdef void _c_exit_run(str name, tuple cells) except *:
 
 
 cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_name, object mod_spec,
-                             object pkg_name, object script_name, bint spec_is_copy=False) except *:
-    """The twin's _set_run_globals.  spec_is_copy: the spec is a cached one's copy, its __dict__ already built."""
+                             object pkg_name, object script_name, bint spec_is_copy=False,
+                             bint module_dict=False) except *:
+    """The twin's _set_run_globals.
+
+    spec_is_copy: the spec is a cached one's copy, its __dict__ already built.
+    module_dict: run_globals is the dict of a module just made with mod_name.
+    """
     if init_globals is not None:
         if type(init_globals) is dict:
             PyDict_Update(run_globals, init_globals)
@@ -444,11 +449,17 @@ cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_n
             cached = mod_spec.cached
             if pkg_name is None:
                 pkg_name = mod_spec.parent
-    PyDict_SetItem(run_globals, "__name__", mod_name)
+    # A new module's dict already holds __name__ (mod_name) and __doc__
+    # (None), in the places runpy's update() would leave them; only
+    # init_globals could have changed them.
+    cdef bint names_set = module_dict and init_globals is None
+    if not names_set:
+        PyDict_SetItem(run_globals, "__name__", mod_name)
     PyDict_SetItem(run_globals, "__file__", fname)
     if _sets_cached:
         PyDict_SetItem(run_globals, "__cached__", cached)
-    PyDict_SetItem(run_globals, "__doc__", None)
+    if not names_set:
+        PyDict_SetItem(run_globals, "__doc__", None)
     PyDict_SetItem(run_globals, "__loader__", loader)
     PyDict_SetItem(run_globals, "__package__", pkg_name)
     PyDict_SetItem(run_globals, "__spec__", mod_spec)
@@ -492,7 +503,7 @@ cdef object _c_run_module_code(object code, object init_globals, object mod_name
     cdef dict mod_globals = <dict>PyModule_GetDict(module)
     cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
     try:
-        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name, spec_is_copy)
+        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name, spec_is_copy, True)
         _c_exec(code, mod_globals)
     finally:
         _c_exit_run(mod_name, cells)
@@ -1072,7 +1083,7 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
             cells = _enter_run(run_name, module, path)
         try:
             mod_globals = <dict>PyModule_GetDict(module)
-            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None, spec_is_copy)
+            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None, spec_is_copy, True)
             _c_exec(code, mod_globals)
             return PyDict_Copy(mod_globals)
         finally:
