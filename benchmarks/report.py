@@ -1,6 +1,6 @@
 """Turn a pytest-benchmark JSON file into fastrunpy's speed table (Markdown).
 
-    python benchmarks/report.py results.json
+    python benchmarks/report.py results.json [more.json ...]
 
 For every scenario (benchmark group) the table gives the median time of the
 standard library and of fastrunpy's compiled and pure cores, the speed-ups
@@ -9,11 +9,14 @@ goal.  The compiled one-line ``run_path`` is also compared to the floor (the
 cached code run in a new dict holding the dunders, then copied), where the
 goal is a ceiling.
 Medians, not means: one descheduled round on a busy machine should not move
-the verdict.
+the verdict.  Given several runs' files, each time is the median of the
+runs' medians: on a shared machine a whole run of one benchmark can be
+slowed, and one run in three being slow then does not move the table.
 """
 
 import argparse
 import json
+import statistics
 import sys
 from collections import OrderedDict
 
@@ -114,6 +117,8 @@ def header(results):
         f"{cpu.get('count', '?')} CPUs",
         f"- Run: {results.get('datetime', '?')}, pytest-benchmark {results.get('version', '?')}",
     ]
+    if results.get("runs"):
+        lines.append(f"- Runs: {results['runs']} (each time: the median of the runs' medians)")
     if commit.get("id"):
         dirty = " (uncommitted changes)" if commit.get("dirty") else ""
         lines.append(f"- Commit: {commit['id'][:12]} on {commit.get('branch', '?')}{dirty}")
@@ -197,15 +202,34 @@ def handle_table(times_by_group):
     return rows, all_met
 
 
+def merged(runs):
+    """One results document whose medians are the medians of the runs' medians."""
+    if len(runs) == 1:
+        return runs[0]
+    seen = OrderedDict()
+    for results in runs:
+        for bench in results.get("benchmarks", []):
+            key = (bench.get("group") or bench["name"], json.dumps(bench.get("params") or {}, sort_keys=True))
+            seen.setdefault(key, []).append(bench)
+    benchmarks = []
+    for samples in seen.values():
+        middle = statistics.median(bench["stats"]["median"] for bench in samples)
+        benchmarks.append(dict(samples[0], stats=dict(samples[0]["stats"], median=middle)))
+    return dict(runs[0], benchmarks=benchmarks, runs=len(runs))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", help="file written by pytest --benchmark-json")
+    parser.add_argument("results", nargs="+", help="file(s) written by pytest --benchmark-json")
     parser.add_argument(
         "--check", action="store_true", help="exit with status 1 when a goal is not met"
     )
     args = parser.parse_args(argv)
-    with open(args.results, encoding="utf-8") as stream:
-        results = json.load(stream)
+    runs = []
+    for path in args.results:
+        with open(path, encoding="utf-8") as stream:
+            runs.append(json.load(stream))
+    results = merged(runs)
     rows, all_met = table(results)
     print("\n".join(header(results) + rows))
     print()
