@@ -93,7 +93,9 @@ def _swap_module(name: str, module: "Any") -> "List[Any]":
     """Put ``module`` (or _ABSENT: remove) at sys.modules[name]; return the restore cell."""
     modules = sys.modules
     saved = modules.get(name, _ABSENT)
-    if saved is _ABSENT and module is _ABSENT and name not in _overrides:
+    # Absent with no run overriding it (an empty stack, which the compiled
+    # core keeps for reuse, overrides nothing): stdlib's lookup fails.
+    if saved is _ABSENT and module is _ABSENT and not _overrides.get(name):
         raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
     cell = _push(name, saved)
     if module is _ABSENT:

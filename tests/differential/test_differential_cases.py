@@ -188,6 +188,22 @@ def test_directory_with_main(impl):
     ])
 
 
+def test_directory_when_sys_modules_lacks_main(impl):
+    # runpy takes __main__ out of sys.modules while it finds a directory's
+    # __main__, by indexing: KeyError when it is not there, even after an
+    # earlier run under that name has come and gone.
+    files = {"app/__main__.py": script("app-main"), "one.py": script("one")}
+    assert_same(impl, files, [
+        call("run_path", path("one.py"), run_name="__main__"),
+        op("exec", "import sys\nsys.modules.pop('__main__')"),
+        call("run_path", path("app"), expect="KeyError"),
+        call("run_path", path("app"), expect="KeyError"),
+        op("exec", "import sys, types\nsys.modules['__main__'] = types.ModuleType('__main__')"),
+        call("run_path", path("app")),
+        call("run_path", path("app")),
+    ])
+
+
 def test_directory_with_compiled_main(impl):
     files = {"app/__main__.pyc": Pyc(script("app-main-pyc"), "app/__main__.py")}
     assert_same(impl, files, [call("run_path", path("app"))])
