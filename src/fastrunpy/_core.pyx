@@ -1040,11 +1040,41 @@ cdef object _c_fresh_spec(object spec):
     return copy
 
 
+cdef list _c_hide_module(dict modules, str name):
+    """The twin's _swap_module(name, _ABSENT) for a dict sys.modules; the caller holds the registry lock."""
+    saved = modules.get(name, _ABSENT)
+    if saved is _ABSENT and not _registry.get(name):
+        raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
+    cell = _c_push(name, saved)
+    modules.pop(name, None)
+    return cell
+
+
+cdef void _c_unhide_module(str name, list cell) except *:
+    """The twin's _unswap_module(name, cell, True); the caller holds the registry lock."""
+    cdef PyObject *modules = _sys_get("modules")
+    if modules == NULL or type(<object>modules) is not dict:
+        _unswap_module(name, cell, True)
+        return
+    if not _c_pop(name, cell):
+        return
+    saved = cell[0]
+    if saved is not _ABSENT:
+        (<dict><object>modules)[name] = saved
+    else:
+        (<dict><object>modules).pop(name, None)
+
+
 cdef object _c_main_details_hit():
     """The twin's _get_main_module_details() when the cache serves __main__; None having changed nothing."""
+    cdef PyObject *modules = _sys_get("modules")
     _registry_lock.take()
     try:
-        cell = _swap_module("__main__", _ABSENT)  # hidden while looking, as runpy does
+        # Hidden while looking, as runpy does.
+        if modules != NULL and type(<object>modules) is dict:
+            cell = _c_hide_module(<dict><object>modules, "__main__")
+        else:
+            cell = _swap_module("__main__", _ABSENT)
     finally:
         _registry_lock.give()
     try:
@@ -1052,7 +1082,7 @@ cdef object _c_main_details_hit():
     finally:
         _registry_lock.take()
         try:
-            _unswap_module("__main__", cell, True)
+            _c_unhide_module("__main__", <list>cell)
         finally:
             _registry_lock.give()
 
