@@ -7,7 +7,9 @@ releases of one minor version are two sessions.  ``nox -t tests`` runs them
 all, ``nox -s tests-3.12.1`` one of them, ``nox -l`` lists what was found.
 
 Each session installs the package non-editably, so the compiled core is built
-for that interpreter, checks that the compiled core is what gets imported and
+for that interpreter (from the sdist named by ``FASTRUNPY_NOX_INSTALL`` when it
+is set, which ``.ci/run`` does so that sessions run side by side never share a
+build tree; from the checkout otherwise), checks that the compiled core is what gets imported and
 runs pytest once: the suite itself covers both implementations.  Sessions on
 a free-threaded build also check that importing and running with fastrunpy
 leaves the GIL disabled.
@@ -132,6 +134,7 @@ def _interpreters() -> List[Interpreter]:
 
 
 INTERPRETERS = _interpreters()
+_INSTALL_FROM = os.environ.get("FASTRUNPY_NOX_INSTALL") or "."
 
 # Importing fastrunpy and running a script must not turn the GIL back on (an
 # extension module not declared free-threading compatible would).
@@ -156,7 +159,7 @@ def _make_tests_session(interpreter: Interpreter) -> None:
     def tests(session: nox.Session) -> None:
         # PYTHON_GIL=0 would hide an extension that turns the GIL back on.
         env = {"PYTHON_GIL": None}
-        session.install(".[test]", env=env)
+        session.install(_INSTALL_FROM + "[test]", env=env)
         session.run(
             "python",
             "-c",
@@ -181,7 +184,7 @@ _STABLE = [i for i in INTERPRETERS if not i.free_threaded and re.fullmatch(r"[\d
 def tests_pure(session: nox.Session) -> None:
     """The suite against a build without the extension (``nox -s tests_pure``)."""
     env = {"FASTRUNPY_NO_EXTENSIONS": "1"}
-    session.install(".[test]", env=env)
+    session.install(_INSTALL_FROM + "[test]", env=env)
     session.run(
         "python",
         "-c",
