@@ -24,6 +24,9 @@ SRC_DIR = "src"
 CORE_PYX = "src/fastrunpy/_core.pyx"
 # The small C header the core includes (inotify, epoll: kernel-notified validation).
 CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h"]
+# The command line's compile(): a module of its own so that running a script
+# does not need the core (see its docstring).
+COMPILE_PYX = "src/fastrunpy/_compile.pyx"
 
 # What cythonize() may rewrite on an Extension from the "# distutils:" header
 # of the .pyx.  setuptools' own Cython hook copies back only the sources and
@@ -123,7 +126,7 @@ class OptionalBuildExt(build_ext):
                 quiet=not self.verbose,
             )
         except CompileError as exc:
-            raise BuildFailed("Cython could not translate {}: {}".format(CORE_PYX, exc)) from exc
+            raise BuildFailed("Cython could not translate {}: {}".format(ext.name, exc)) from exc
         finally:
             os.chdir(here)
         for attr in _CYTHONIZED_ATTRS:
@@ -144,7 +147,8 @@ def _extensions():
             [CORE_PYX],
             include_dirs=[os.path.abspath(os.path.dirname(CORE_PYX))],
             depends=[os.path.abspath(header) for header in CORE_HEADERS],
-        )
+        ),
+        Extension("fastrunpy._compile", [COMPILE_PYX]),
     ]
 
 

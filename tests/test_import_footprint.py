@@ -139,6 +139,105 @@ def test_python_m_fastrunpy_m_loads_nothing_python_m_does_not(impl, tmp_path: Pa
     assert _extra(ours["modules"], baseline["modules"]) == sorted(LAUNCH_EXCEPTIONS)
 
 
+# --- python -m fastrunpy leaves the implementation to first use ---------------
+
+# Prints which implementation modules were loaded when the program started,
+# then uses fastrunpy and reports what it got.
+USES_FASTRUNPY = """\
+import sys
+loaded = sorted(name for name in ("fastrunpy._core", "fastrunpy._core_py") if name in sys.modules)
+import fastrunpy, os, tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    target = os.path.join(tmp, "target.py")
+    with open(target, "w") as stream:
+        stream.write("answer = 6 * 7\\n")
+    answer = fastrunpy.run_path(target)["answer"]
+print(loaded, fastrunpy.IMPLEMENTATION, answer, fastrunpy.run_path.__module__)
+"""
+
+# Where the interpreter keeps no copy of its own options (3.9), the package
+# cannot tell ``python -m fastrunpy`` from other imports and loads eagerly.
+_LAZY_UNDER_DASH_M = sys.version_info >= (3, 10)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["-I"],
+        ["-X", "dev"],
+        ["-Xdev"],
+        ["-W", "ignore"],
+        ["-Wignore"],
+        ["-bb", "-u"],
+        ["-E", "-s"],
+        ["--check-hash-based-pycs", "always"],
+    ],
+    ids=lambda options: " ".join(options) or "no options",
+)
+def test_python_m_fastrunpy_loads_the_implementation_when_the_program_uses_it(
+    impl, tmp_path: Path, options: List[str]
+) -> None:
+    _write(tmp_path / "script.py", USES_FASTRUNPY)
+    status, out, err = _run(impl, [*options, "-m", "fastrunpy", "script.py"], tmp_path)
+    assert (status, err) == (0, "")
+    loaded = [] if _LAZY_UNDER_DASH_M else [impl.module.__name__]
+    assert out == f"{loaded} {impl.name} 42 {impl.module.__name__}\n"
+
+
+def test_python_m_fastrunpy_with_options_joined_to_m(impl, tmp_path: Path) -> None:
+    _write(tmp_path / "script.py", USES_FASTRUNPY)
+    for args in (["-Im", "fastrunpy", "script.py"], ["-mfastrunpy", "script.py"], ["-Bmfastrunpy", "script.py"]):
+        status, out, err = _run(impl, args, tmp_path)
+        assert (status, err) == (0, ""), args
+        loaded = [] if _LAZY_UNDER_DASH_M else [impl.module.__name__]
+        assert out == f"{loaded} {impl.name} 42 {impl.module.__name__}\n", args
+
+
+@pytest.mark.parametrize(
+    "options, target",
+    [
+        (["-m", "fastrunpy", "x.py"], "fastrunpy"),
+        (["-I", "-X", "importtime", "-mfastrunpy"], "fastrunpy"),
+        (["-WX", "-m", "fastrunpy"], "fastrunpy"),  # -W's value is "X"; then -m
+        (["--check-hash-based-pycs", "always", "-m", "fastrunpy"], "fastrunpy"),
+        (["--version", "-m", "pkg"], "pkg"),
+        (["-c", "pass", "-m", "fastrunpy"], None),
+        (["script.py", "-m", "fastrunpy"], None),
+        (["-", "-m", "fastrunpy"], None),
+        (["--", "-m", "fastrunpy"], None),
+        (["-m"], None),
+        (["-W"], None),
+    ],
+)
+def test_which_module_the_interpreter_options_run(options: List[str], target: object) -> None:
+    """The parse of sys.orig_argv that decides when the package may load lazily (no implementation involved)."""
+    import fastrunpy
+
+    assert fastrunpy._dash_m_target(options) == target
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-c", "import fastrunpy; import sys; print(sorted(n for n in sys.modules if n.startswith('fastrunpy._core')))"],
+        ["-m", "usespkg"],  # a package of the user's that imports fastrunpy at ``python -m`` start-up
+        ["-m", "usespkg", "-m", "fastrunpy"],  # arguments to the program, not the interpreter
+    ],
+    ids=["-c", "-m other package", "-m other package, program args"],
+)
+def test_every_other_import_loads_the_implementation_at_once(impl, tmp_path: Path, args: List[str]) -> None:
+    _write(
+        tmp_path / "usespkg" / "__init__.py",
+        "import sys, fastrunpy\n"
+        "print(sorted(n for n in sys.modules if n.startswith('fastrunpy._core')))\n",
+    )
+    _write(tmp_path / "usespkg" / "__main__.py", "")
+    status, out, err = _run(impl, args, tmp_path)
+    assert (status, err) == (0, "")
+    assert out == f"{[impl.module.__name__]}\n"
+
+
 # --- a program's file named like a stdlib module ------------------------------
 
 # The shadowing file announces itself when imported; the program reports

@@ -4,7 +4,9 @@
 module only chooses the implementation: the compiled core ``_core`` where it
 was built, else the pure-Python twin ``_core_py``.  Setting
 ``FASTRUNPY_NO_EXTENSIONS`` to a non-empty value before import forces the
-pure twin; interpreters other than CPython always get it.
+pure twin; interpreters other than CPython always get it.  The choice is
+made at import, except when the interpreter imports the package for
+``python -m fastrunpy``: then on first use (see ``_started_by_python_m``).
 
 Importing the package must load no module that ``import runpy`` does not:
 ``python -m fastrunpy`` runs with the working directory at ``sys.path[0]``,
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
         _ModifiedArgv0 as _ModifiedArgv0,
         _run_code as _run_code,
         _prepare_main as _prepare_main,
-        _compile_program as _compile_program,
         _run_module_as_main as _run_module_as_main,
         _run_module_code as _run_module_code,
         _TempModule as _TempModule,
@@ -60,39 +61,97 @@ if TYPE_CHECKING:
     )
 
     IMPLEMENTATION: str
-else:
-    IMPLEMENTATION = "python"
+
+# What the chosen implementation provides, bound here by _load_implementation().
+_IMPLEMENTATION_NAMES = (
+    "run_module",
+    "run_path",
+    "prepare_path",
+    "prepare_module",
+    "PreparedPath",
+    "PreparedModule",
+    "_run_module_as_main",
+    "_get_module_details",
+    "_get_main_module_details",
+    "_run_code",
+    "_prepare_main",  # for the command line
+    "_run_module_code",
+    "_Error",
+    "_TempModule",
+    "_ModifiedArgv0",
+    "CacheInfo",
+    "cache_info",
+    "cache_clear",
+    "cache_configure",
+)
+
+
+def _load_implementation() -> None:
+    global IMPLEMENTATION
+    name = "python"
+    implementation: "Any"
     if _want_extensions():
         try:
-            from . import _core as _impl
+            from . import _core as implementation
         except ImportError:  # no wheel and no compiler: the twin does the same job
-            from . import _core_py as _impl
+            from . import _core_py as implementation
         else:
-            IMPLEMENTATION = "cython"
+            name = "cython"
     else:
-        from . import _core_py as _impl
+        from . import _core_py as implementation
+    namespace = globals()
+    for attribute in _IMPLEMENTATION_NAMES:
+        namespace[attribute] = getattr(implementation, attribute)
+    IMPLEMENTATION = name
 
-    run_module = _impl.run_module
-    run_path = _impl.run_path
-    prepare_path = _impl.prepare_path
-    prepare_module = _impl.prepare_module
-    PreparedPath = _impl.PreparedPath
-    PreparedModule = _impl.PreparedModule
-    _run_module_as_main = _impl._run_module_as_main
-    _get_module_details = _impl._get_module_details
-    _get_main_module_details = _impl._get_main_module_details
-    _run_code = _impl._run_code
-    _prepare_main = _impl._prepare_main  # for the command line
-    _compile_program = _impl._compile_program  # for the command line
-    _run_module_code = _impl._run_module_code
-    _Error = _impl._Error
-    _TempModule = _impl._TempModule
-    _ModifiedArgv0 = _impl._ModifiedArgv0
-    CacheInfo = _impl.CacheInfo
-    cache_info = _impl.cache_info
-    cache_clear = _impl.cache_clear
-    cache_configure = _impl.cache_configure
-    del _impl
+
+def _dash_m_target(options: "list[str]") -> "str | None":
+    """The MOD of ``-m MOD`` in the interpreter's own options, if they have one."""
+    index = 0
+    while index < len(options):
+        option = options[index]
+        index += 1
+        if option in ("-", "--") or not option.startswith("-"):
+            return None  # a script, stdin or the end of the options: no -m
+        if option.startswith("--"):
+            index += option == "--check-hash-based-pycs"  # the one long option with a value
+            continue
+        for position in range(1, len(option)):
+            letter = option[position]
+            if letter in "cmWX":  # the options that take a value, attached or next
+                value = option[position + 1 :]
+                if not value and index < len(options):
+                    value = options[index]
+                    index += 1
+                if letter == "c":
+                    return None
+                if letter == "m":
+                    return value or None
+                break
+    return None
+
+
+def _started_by_python_m() -> bool:
+    """Whether the interpreter is importing this package for ``python -m fastrunpy``.
+
+    It shows ``-m`` as sys.argv[0] while it does; sys.orig_argv (3.10+) says
+    which module.
+    """
+    argv = getattr(sys, "argv", None)  # embedding applications may have none
+    orig_argv = getattr(sys, "orig_argv", None)
+    if not argv or argv[0] != "-m" or not orig_argv:
+        return False
+    return _dash_m_target(orig_argv[1:]) == __name__
+
+
+# Loaded now, so that its imports happen here, as runpy's do at ``import
+# runpy``, never in the middle of a first run.  Except under ``python -m
+# fastrunpy``, where the command line runs a program next: a script needs
+# nothing of the implementation (setting up the compiled core costs about a
+# tenth of the interpreter's start-up), so it is loaded on first use, by a
+# ``-m`` or directory target or by the program itself.
+if not TYPE_CHECKING and not _started_by_python_m():
+    _load_implementation()
 
 
 # Imported on first use: most processes never touch them, and importing
@@ -106,6 +165,9 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> "Any":
+    if name == "IMPLEMENTATION" or name in _IMPLEMENTATION_NAMES:
+        _load_implementation()
+        return globals()[name]
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib

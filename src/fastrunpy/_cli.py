@@ -425,12 +425,32 @@ def _script(launch: Launch, full_path: str) -> "Tuple[Any, Dict[str, Any]]":
     return _source_code(data, full_path, namespace), namespace
 
 
-def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "Any":
-    import fastrunpy
+def _compiler() -> "Callable[[bytes, str], Any]":
+    """compile(source, filename, "exec", dont_inherit=True), from _compile where it was built.
 
+    _compile skips the set-up compile() does on its first call; it follows
+    the same switch as the package's choice of implementation.
+    """
+    from . import _want_extensions
+
+    if _want_extensions():
+        try:
+            from ._compile import compile_program
+        except ImportError:
+            pass
+        else:
+            return compile_program
+    return _compile_by_builtin
+
+
+def _compile_by_builtin(source: bytes, filename: str) -> "Any":
+    return compile(source, filename, "exec", dont_inherit=True)
+
+
+def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "Any":
     rejected: Optional[Exception] = None
     try:
-        return getattr(fastrunpy, "_compile_program")(data, filename)
+        return _compiler()(data, filename)
     except (SyntaxError, ValueError) as exc:
         rejected = exc
     # The interpreter parses a script from a C stream, and that parser

@@ -9,7 +9,6 @@ from ._core_py import (
     _ModifiedArgv0 as _ModifiedArgv0,
     _run_code as _run_code,
     _prepare_main as _prepare_main,
-    _compile_program as _compile_program,
     _run_module_as_main as _run_module_as_main,
     _run_module_code as _run_module_code,
     _TempModule as _TempModule,

@@ -247,35 +247,6 @@ def _directory_mtime(path):
     return <double>(out[3] // 1000000000) + <double>(out[3] % 1000000000) * 1e-9
 
 
-cdef extern from "Python.h":
-    ctypedef struct PyCompilerFlags:
-        int cf_flags
-        int cf_feature_version
-    int Py_file_input
-    int PyCF_SOURCE_IS_UTF8
-    int PY_MINOR_VERSION
-    object Py_CompileStringObject(const char *source, object filename, int start,
-                                  PyCompilerFlags *flags, int optimize)
-
-
-_compile_with_compile = _compile_program
-
-
-def _compile_program(bytes source, str filename):
-    """compile(source, filename, "exec", dont_inherit=True), by the C API.
-
-    The same call compile() makes for bytes, without the ast module's type
-    set-up compile() does first (it checks whether it was given an AST).
-    A NUL byte would end the C string early: compile() reports it instead.
-    """
-    cdef PyCompilerFlags flags
-    if b"\0" in source:
-        return _compile_with_compile(source, filename)
-    flags.cf_flags = PyCF_SOURCE_IS_UTF8
-    flags.cf_feature_version = PY_MINOR_VERSION
-    return Py_CompileStringObject(PyBytes_AS_STRING(source), filename, Py_file_input, &flags, -1)
-
-
 # --- The run itself, by hand ------------------------------------------------
 # Everything a run does once its code is known, for every cache hit and
 # handle run: a temporary module at sys.modules[name] and the script at

@@ -1071,16 +1071,6 @@ def _recording_lookup(mod_name: str, error: "Any") -> "Tuple[Any, Any, Any, Any]
     return spec, code, None, None
 
 
-def _compile_program(source: bytes, filename: str) -> "Any":
-    """The code ``python FILE`` runs for ``source``: compile(..., dont_inherit=True).
-
-    The compiled core does the same through the C API, which skips what
-    compile() sets up on its first call (the ast module's types: about a
-    quarter of a bare interpreter's start-up), as ``python FILE`` does.
-    """
-    return compile(source, filename, "exec", dont_inherit=True)
-
-
 def _exec(code: "Any", run_globals: "Dict[str, Any]") -> None:
     if isinstance(code, (str, bytes, bytearray)) and isinstance(run_globals, dict):
         # Compile here rather than let exec() inherit the caller's __future__

@@ -1,0 +1,3 @@
+from typing import Any
+
+def compile_program(source: bytes, filename: str) -> Any: ...
