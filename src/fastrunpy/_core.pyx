@@ -13,6 +13,60 @@ functions of the same names: stat(), the run itself (temporary module,
 sys.argv[0], dunders, exec, copy) and the audit-event replay.
 """
 
+# --- Cache entries as C structs ----------------------------------------------
+# The twin's two entry classes, with the same constructors and attributes,
+# as extension types: the twin's code reads and writes the attributes as
+# before, and a hit here reads them as struct fields.  Bound before the twin
+# is included, which then skips its own classes: fewer objects made at
+# import, and import is where fastrunpy must cost no more than runpy.
+
+
+cdef class _ScriptEntryC:
+    """A script's cached code and what it was read from (the twin's _ScriptEntry)."""
+    cdef public object code, full_path, signature, content_hash, settled, events, trust
+    cdef public long long checked_at
+
+    def __init__(self, code, full_path, signature, content_hash, settled, events):
+        self.code = code
+        self.full_path = full_path
+        self.signature = signature
+        self.content_hash = content_hash
+        self.settled = settled
+        self.events = events
+        self.trust = None
+        self.checked_at = -(1 << 62)
+
+
+cdef class _ModuleEntryC:
+    """A module lookup's answer and what it depended on (the twin's _ModuleEntry)."""
+    cdef public object spec, code, parent, prefix, probes, meta_path, environment
+    cdef public object source, source_signature, bytecode, bytecode_signature, content_hash, settled, events, trust
+    cdef public long long checked_at
+
+    def __init__(self, spec, code, parent, prefix, probes, meta_path, environment, source, source_signature,
+                 bytecode, bytecode_signature, content_hash, settled, events):
+        self.spec = spec
+        self.code = code
+        self.parent = parent
+        self.prefix = prefix
+        self.probes = probes
+        self.meta_path = meta_path
+        self.environment = environment
+        self.source = source
+        self.source_signature = source_signature
+        self.bytecode = bytecode
+        self.bytecode_signature = bytecode_signature
+        self.content_hash = content_hash
+        self.settled = settled
+        self.events = events
+        self.trust = None
+        self.checked_at = -(1 << 62)
+
+
+_ScriptEntry = _ScriptEntryC
+_ModuleEntry = _ModuleEntryC
+
+
 include "_core_py.py"
 
 # --- Locks the C paths can take without a Python-level call ----------------
@@ -111,57 +165,6 @@ cdef _RegistryLock _registry_lock = _lock
 cdef _CacheLock _the_cache_lock = _cache_lock
 
 
-# --- Cache entries as C structs ----------------------------------------------
-# The twin's two entry classes, with the same constructors and attributes,
-# as extension types: the twin's code reads and writes the attributes as
-# before, and a hit here reads them as struct fields.  They replace the
-# twin's classes before any entry exists.
-
-
-cdef class _ScriptEntryC:
-    """A script's cached code and what it was read from (the twin's _ScriptEntry)."""
-    cdef public object code, full_path, signature, content_hash, settled, events, trust
-    cdef public long long checked_at
-
-    def __init__(self, code, full_path, signature, content_hash, settled, events):
-        self.code = code
-        self.full_path = full_path
-        self.signature = signature
-        self.content_hash = content_hash
-        self.settled = settled
-        self.events = events
-        self.trust = None
-        self.checked_at = -(1 << 62)
-
-
-cdef class _ModuleEntryC:
-    """A module lookup's answer and what it depended on (the twin's _ModuleEntry)."""
-    cdef public object spec, code, parent, prefix, probes, meta_path, environment
-    cdef public object source, source_signature, bytecode, bytecode_signature, content_hash, settled, events, trust
-    cdef public long long checked_at
-
-    def __init__(self, spec, code, parent, prefix, probes, meta_path, environment, source, source_signature,
-                 bytecode, bytecode_signature, content_hash, settled, events):
-        self.spec = spec
-        self.code = code
-        self.parent = parent
-        self.prefix = prefix
-        self.probes = probes
-        self.meta_path = meta_path
-        self.environment = environment
-        self.source = source
-        self.source_signature = source_signature
-        self.bytecode = bytecode
-        self.bytecode_signature = bytecode_signature
-        self.content_hash = content_hash
-        self.settled = settled
-        self.events = events
-        self.trust = None
-        self.checked_at = -(1 << 62)
-
-
-_ScriptEntry = _ScriptEntryC
-_ModuleEntry = _ModuleEntryC
 
 from cpython.bytes cimport PyBytes_AS_STRING
 from libc.string cimport strlen
@@ -265,7 +268,7 @@ from cpython.object cimport PyObject
 cdef extern from "Python.h":
     PyObject *PySys_GetObject(const char *name)  # borrowed, NULL if missing
     bint PyCode_Check(object obj)
-    object PyEval_EvalCode(object code, object globals, object locals)
+    object PyEval_EvalCode(object code, object run_globals, object run_locals)
     PyObject *PyEval_GetBuiltins() except NULL  # borrowed
     int PySys_Audit(const char *event, const char *format, ...) except -1
     int PyDict_Contains(object d, object key) except -1

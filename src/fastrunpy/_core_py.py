@@ -530,21 +530,23 @@ def _replay(events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]") -> None:
         _audit(event, *args)
 
 
-class _ScriptEntry(object):
-    __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events", "trust", "checked_at")
+# The compiled core binds its own C type to this name before including this file.
+if "_ScriptEntry" not in globals():
+    class _ScriptEntry(object):
+        __slots__ = ("code", "full_path", "signature", "content_hash", "settled", "events", "trust", "checked_at")
 
-    def __init__(
-        self, code: "Any", full_path: str, signature: "Any", content_hash: "Optional[bytes]", settled: bool,
-        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
-    ) -> None:
-        self.code = code
-        self.full_path = full_path
-        self.signature = signature
-        self.content_hash = content_hash
-        self.settled = settled
-        self.events = events  # what reading and compiling the file raises
-        self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
-        self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
+        def __init__(
+            self, code: "Any", full_path: str, signature: "Any", content_hash: "Optional[bytes]", settled: bool,
+            events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
+        ) -> None:
+            self.code = code
+            self.full_path = full_path
+            self.signature = signature
+            self.content_hash = content_hash
+            self.settled = settled
+            self.events = events  # what reading and compiling the file raises
+            self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
+            self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
 
 
 def _script_key(path_name: "Any", run_name: str) -> "Any":
@@ -703,37 +705,39 @@ def _finder_is_known(finder: "Any", mod_name: str) -> bool:
     return False
 
 
-class _ModuleEntry(object):
-    """A module lookup's answer, and everything that answer depended on."""
+# The compiled core binds its own C type to this name before including this file.
+if "_ModuleEntry" not in globals():
+    class _ModuleEntry(object):
+        """A module lookup's answer, and everything that answer depended on."""
 
-    __slots__ = (
-        "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
-        "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled", "events",
-        "trust", "checked_at",
-    )
+        __slots__ = (
+            "spec", "code", "parent", "prefix", "probes", "meta_path", "environment",
+            "source", "source_signature", "bytecode", "bytecode_signature", "content_hash", "settled", "events",
+            "trust", "checked_at",
+        )
 
-    def __init__(
-        self, spec: "Any", code: "Any", parent: "Any", prefix: "List[Any]", probes: "Tuple[Any, ...]",
-        meta_path: "Tuple[Any, ...]", environment: "Any", source: str, source_signature: "Any",
-        bytecode: "Optional[str]", bytecode_signature: "Any", content_hash: "Optional[bytes]", settled: bool,
-        events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
-    ) -> None:
-        self.spec = spec
-        self.code = code
-        self.parent = parent
-        self.prefix = prefix
-        self.probes = probes
-        self.meta_path = meta_path
-        self.environment = environment
-        self.source = source
-        self.source_signature = source_signature
-        self.bytecode = bytecode
-        self.bytecode_signature = bytecode_signature
-        self.content_hash = content_hash
-        self.settled = settled
-        self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
-        self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
-        self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
+        def __init__(
+            self, spec: "Any", code: "Any", parent: "Any", prefix: "List[Any]", probes: "Tuple[Any, ...]",
+            meta_path: "Tuple[Any, ...]", environment: "Any", source: str, source_signature: "Any",
+            bytecode: "Optional[str]", bytecode_signature: "Any", content_hash: "Optional[bytes]", settled: bool,
+            events: "Tuple[Tuple[str, Tuple[Any, ...]], ...]",
+        ) -> None:
+            self.spec = spec
+            self.code = code
+            self.parent = parent
+            self.prefix = prefix
+            self.probes = probes
+            self.meta_path = meta_path
+            self.environment = environment
+            self.source = source
+            self.source_signature = source_signature
+            self.bytecode = bytecode
+            self.bytecode_signature = bytecode_signature
+            self.content_hash = content_hash
+            self.settled = settled
+            self.events = events  # what the loader's get_code() raises: reads, then compile or unmarshal
+            self.trust: "Any" = None  # the compiled core's watch state (see _trusted())
+            self.checked_at = -(1 << 62)  # when stat() last validated it (see _recently_checked())
 
 
 def _environment() -> "Any":
