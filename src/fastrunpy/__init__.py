@@ -24,6 +24,29 @@ __version__ = "0.1.0"
 
 __all__ = ["run_module", "run_path"]
 
+# Facts about the running interpreter that both the implementations (through
+# _resolve) and the command line use; here, so that ``python -m fastrunpy
+# SCRIPT`` can run without importing the resolution layer.
+
+# Python 3.15 stops setting __cached__.
+_SETS_CACHED = sys.version_info < (3, 15)
+
+
+def _backported_change(*first_releases: "Tuple[Any, ...]") -> bool:
+    """Whether the running interpreter has a change that came in patch releases.
+
+    ``first_releases`` holds the first release with the change in each
+    minor line, oldest line first (as ``sys.version_info`` tuples, e.g.
+    ``(3, 15, 0, "beta", 1)``).  Older lines lack it; newer ones have it.
+    runpy's behaviour has changed this way, so it is decided on the exact
+    version, never the minor one.
+    """
+    version = tuple(sys.version_info)
+    for first in first_releases:
+        if version[:2] == tuple(first[:2]):
+            return version >= tuple(first)
+    return version[:2] > tuple(first_releases[-1][:2])
+
 TYPE_CHECKING = False
 
 
@@ -34,7 +57,7 @@ def _want_extensions() -> bool:
 
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Tuple
 
     from ._install import install as install, is_installed as is_installed, uninstall as uninstall
     from ._isolation import isolated as isolated

@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ._resolve import SETS_CACHED, backported_change
-from . import __version__
+from . import _SETS_CACHED as SETS_CACHED, __version__, _backported_change as backported_change
 
 USAGE = "usage: fastrunpy [-h] [-V] (-m MOD | PATH | - | bench | install-site | uninstall-site) [args ...]"
 

@@ -12,6 +12,12 @@ import io
 import os
 import sys
 
+# Kept in the package, which the command line uses without this module.
+from . import _SETS_CACHED, _backported_change
+
+SETS_CACHED = _SETS_CACHED
+backported_change = _backported_change
+
 # No runtime typing: it would be one more module ``import runpy`` does not load.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,25 +33,8 @@ if sys.version_info < (3, 10):
 
 _PY312 = sys.version_info >= (3, 12)
 _PY313 = sys.version_info >= (3, 13)
-# Python 3.15 stops setting __cached__ and passes the run name to compile().
-SETS_CACHED = sys.version_info < (3, 15)
+# Python 3.15 passes the run name to compile().
 _COMPILE_TAKES_MODULE = sys.version_info >= (3, 15)
-
-
-def backported_change(*first_releases: "Tuple[Any, ...]") -> bool:
-    """Whether the running interpreter has a change that came in patch releases.
-
-    ``first_releases`` holds the first release with the change in each
-    minor line, oldest line first (as ``sys.version_info`` tuples, e.g.
-    ``(3, 15, 0, "beta", 1)``).  Older lines lack it; newer ones have it.
-    runpy's behaviour has changed this way, so it is decided on the exact
-    version, never the minor one.
-    """
-    version = tuple(sys.version_info)
-    for first in first_releases:
-        if version[:2] == tuple(first[:2]):
-            return version >= tuple(first)
-    return version[:2] > tuple(first_releases[-1][:2])
 
 
 # runpy's ImportErrors carry ``name``.
