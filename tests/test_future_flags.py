@@ -84,17 +84,16 @@ def _with_future_annotations(source: str) -> str:
 def _copy_package(root: Path, name: str, leaky: bool) -> ModuleType:
     """Copy the package's Python modules into ``root/name``, each with future annotations.
 
-    Only ``_core_py`` (and what it imports relatively) is loaded from the copy;
-    the selector in ``__init__`` is replaced so the copy never looks for a
-    compiled core.  ``leaky`` also makes every compile() inherit flags.
+    The package's ``__init__`` comes along (the other modules use what it
+    defines); the copy holds no compiled core, so its selector picks the
+    copied ``_core_py``.  ``leaky`` also makes every compile() inherit flags.
     """
     source_dir = Path(fastrunpy._core_py.__file__).parent
     target = root / name
     target.mkdir()
-    (target / "__init__.py").write_text('"""Probe copy of fastrunpy for future-flag tests."""\n', encoding="utf-8")
     rewrites = 0
     for path in sorted(source_dir.glob("*.py")):
-        if path.name in ("__init__.py", "__main__.py"):
+        if path.name == "__main__.py":
             continue
         source = path.read_text(encoding="utf-8")
         if leaky:
