@@ -194,6 +194,20 @@ def test_python_m_fastrunpy_with_options_joined_to_m(impl, tmp_path: Path) -> No
         assert out == f"{loaded} {impl.name} 42 {impl.module.__name__}\n", args
 
 
+def test_dir_lists_the_implementation_before_it_loads(impl, tmp_path: Path) -> None:
+    _write(
+        tmp_path / "script.py",
+        "import sys, fastrunpy\n"
+        "names = dir(fastrunpy)\n"
+        "print(all(n in names for n in ('run_path', 'run_module', 'IMPLEMENTATION', 'install', 'isolated')))\n"
+        "print(sorted(n for n in ('fastrunpy._core', 'fastrunpy._core_py') if n in sys.modules))\n",
+    )
+    status, out, err = _run(impl, ["-m", "fastrunpy", "script.py"], tmp_path)
+    assert (status, err) == (0, "")
+    loaded = [] if _LAZY_UNDER_DASH_M else [impl.module.__name__]
+    assert out == f"True\n{loaded}\n"
+
+
 @pytest.mark.parametrize(
     "options, target",
     [

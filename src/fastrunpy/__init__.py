@@ -187,6 +187,11 @@ _LAZY = {
 }
 
 
+def __dir__() -> "list[str]":
+    # Every name the package answers to, loaded yet or not.
+    return sorted(set(globals()) | set(_IMPLEMENTATION_NAMES) | {"IMPLEMENTATION"} | set(_LAZY))
+
+
 def __getattr__(name: str) -> "Any":
     if name == "IMPLEMENTATION" or name in _IMPLEMENTATION_NAMES:
         _load_implementation()
