@@ -42,7 +42,7 @@ def list_sessions() -> List[str]:
 
 
 def run_all(sessions: List[str], report_dir: str, jobs: int) -> Dict[str, Tuple[str, float]]:
-    """Each session's result ("success" or what failed) and its wall time."""
+    """Each session's result ("success" or what failed) and its wall time, as the sessions end."""
     waiting = list(sessions)
     running: Dict[str, Tuple[subprocess.Popen, float]] = {}
     results: Dict[str, Tuple[str, float]] = {}
@@ -50,8 +50,7 @@ def run_all(sessions: List[str], report_dir: str, jobs: int) -> Dict[str, Tuple[
         while waiting and len(running) < jobs:
             name = waiting.pop(0)
             log = open(os.path.join(report_dir, name + ".log"), "wb")
-            report = os.path.join(report_dir, name + ".json")
-            command = [NOX, "--no-color", "-s", name, "--report", report]
+            command = [NOX, "--no-color", "-s", name]
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
             running[name] = (process, time.monotonic())
@@ -102,7 +101,9 @@ def main() -> int:
     os.makedirs(report_dir, exist_ok=True)
     sessions = list_sessions()
     print("sessions: %s; %d at a time" % (" ".join(sessions) or "none", jobs), flush=True)
-    return summarise(run_all(sessions, report_dir, max(1, jobs)), required)
+    results = run_all(sessions, report_dir, max(1, jobs))
+    # Listed in the matrix's order, not in the order the sessions ended.
+    return summarise({name: results[name] for name in sessions}, required)
 
 
 if __name__ == "__main__":
