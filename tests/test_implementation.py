@@ -198,6 +198,22 @@ def test_signature_matches_stdlib(impl, name):
     assert _parameters(getattr(fastrunpy, name)) == expected
 
 
+@pytest.mark.parametrize("name", ["prepare_path", "prepare_module", "cache_info", "cache_clear", "cache_configure"])
+def test_signature_matches_twin(impl, name):
+    """fastrunpy's own API: the compiled core, which makes most functions
+    builtins, shows each one's signature (defaults included) as the twin does."""
+    from fastrunpy import _core_py
+
+    def parameters(module):
+        # Each implementation has its own "argument not given" sentinel.
+        return [
+            (parameter, kind, "<missing>" if default is module._MISSING else default)
+            for parameter, kind, default in _parameters(getattr(module, name))
+        ]
+
+    assert parameters(impl.module) == parameters(_core_py)
+
+
 def test_traceback_frames_name_files_that_exist(impl, tmp_path):
     """Every fastrunpy frame in a traceback names a file a reader can open.
 

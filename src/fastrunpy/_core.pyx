@@ -1,5 +1,5 @@
-# cython: language_level=3, embedsignature=True, freethreading_compatible=True
-# cython: annotation_typing=False, binding=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True, auto_pickle=False
+# cython: annotation_typing=False, binding=False, embedsignature.format=clinic
 # distutils: define_macros=CYTHON_USE_MODULE_STATE=0
 """Compiled implementation of fastrunpy's hot path.
 
@@ -11,6 +11,14 @@ into runtime type checks that runpy does not make.)  After it come the parts
 of every hit written by hand against the C API, replacing the twin's
 functions of the same names: stat(), the run itself (temporary module,
 sys.argv[0], dunders, exec, copy) and the audit-event replay.
+
+Functions are compiled as builtins (``binding=False``): a cyfunction needs a
+code object, made at import, and the twin's hundred functions made
+``import fastrunpy`` allocate enough to set off one of the interpreter's
+generation-1 collections (about 2 M instructions) that ``import runpy``
+does not.  Python-visible functions that inspect must see as functions stay
+cyfunctions: those bound as methods, and those whose defaults a builtin's
+text signature cannot show.
 """
 
 # --- Cache entries as C structs ----------------------------------------------
@@ -19,6 +27,8 @@ sys.argv[0], dunders, exec, copy) and the audit-event replay.
 # before, and a hit here reads them as struct fields.  Bound before the twin
 # is included, which then skips its own classes: fewer objects made at
 # import, and import is where fastrunpy must cost no more than runpy.
+
+cimport cython
 
 
 cdef class _ScriptEntryC:
@@ -68,6 +78,28 @@ _ModuleEntry = _ModuleEntryC
 
 
 include "_core_py.py"
+
+# A builtin's signature is text, and inspect reads only literal defaults in
+# it: these three keep their signatures as cyfunctions, doing the twin's work.
+_twin_cache_configure = cache_configure
+
+
+@cython.binding(True)
+def _get_module_details(mod_name, error=ImportError):
+    return _module_details(mod_name, error)
+
+
+@cython.binding(True)
+def _get_main_module_details(error=ImportError):
+    return _main_module_details(error)
+
+
+@cython.binding(True)
+def cache_configure(*, maxsize=None, validation=None, revalidate_after=_MISSING):
+    _configure(maxsize, validation, revalidate_after)
+
+
+cache_configure.__doc__ = _twin_cache_configure.__doc__
 
 # --- Locks the C paths can take without a Python-level call ----------------
 # The twin's two locks, replaced by these before anything uses them: its
@@ -450,6 +482,7 @@ cdef void _c_exec(object code, dict run_globals) except *:
     PyEval_EvalCode(code, run_globals, run_globals)
 
 
+@cython.binding(True)
 def _run_code(code, run_globals, init_globals=None, mod_name=None, mod_spec=None, pkg_name=None, script_name=None):
     if type(run_globals) is not dict:
         return _twin_run_code(code, run_globals, init_globals, mod_name, mod_spec, pkg_name, script_name)
@@ -458,6 +491,7 @@ def _run_code(code, run_globals, init_globals=None, mod_name=None, mod_spec=None
     return run_globals
 
 
+@cython.binding(True)
 def _run_module_code(code, init_globals=None, mod_name=None, mod_spec=None, pkg_name=None, script_name=None):
     return _c_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
 
@@ -1103,6 +1137,7 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
             pass
 
 
+@cython.binding(True)
 def run_path(path_name, init_globals=None, run_name=None):
     cdef PyObject *importer_cache
     cdef PyObject *modules
@@ -1125,6 +1160,7 @@ def run_path(path_name, init_globals=None, run_name=None):
     return _twin_run_path(path_name, init_globals, run_name)
 
 
+@cython.binding(True)
 def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
     details = _c_details_hit(mod_name) if _validation == _AUTO else _twin_details_hit(mod_name)
     cdef bint spec_is_copy = details is not None
@@ -1141,6 +1177,7 @@ def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
     return run_globals
 
 
+@cython.binding(True)
 def _details_hit(mod_name):
     # "auto" hits are served here or not at all; other modes by the twin's.
     if _validation == _AUTO:
@@ -1162,6 +1199,7 @@ _twin_prepared_path_run = PreparedPath.run
 _twin_prepared_module_run = PreparedModule.run
 
 
+@cython.binding(True)
 def _prepared_path_run(self, init_globals=None):
     state = self._state
     if state is not None and _maxsize and _validation == _AUTO and type(self.path_name) is str:
@@ -1206,6 +1244,7 @@ cdef object _c_prepared_module_details(object handle, object state):
     return name, _c_fresh_spec((<_ModuleEntryC>entry).spec), (<_ModuleEntryC>entry).code
 
 
+@cython.binding(True)
 def _prepared_module_run(self, init_globals=None):
     state = self._state
     if state is None or not _maxsize or _validation != _AUTO:

@@ -8,6 +8,12 @@ of order (several threads) hand their saved value on to the run still active
 above them, so once every run has finished, ``sys.argv[0]`` and ``sys.modules``
 are what they were before the first began.  Runs that nest in one thread end
 in order, and then every step is exactly stdlib's.
+
+The compiled core includes this file, and importing it must cost no more
+than importing runpy.  So this file has no generator expressions (Cython
+builds a type for each, and one more for generators, at import: list
+comprehensions or loops instead), and the core compiles its functions as
+builtins, without code objects (see ``_core.pyx``).
 """
 
 import builtins
@@ -80,7 +86,7 @@ def _pop(key: "Any", cell: "List[Any]") -> bool:
             del _overrides[key]
         return True
     # Ending out of order: the run above inherits what this one saved.
-    index = next(i for i, other in enumerate(stack) if other is cell)
+    index = [other is cell for other in stack].index(True)
     stack[index + 1][0] = cell[0]
     del stack[index]
     return False
@@ -329,6 +335,12 @@ def cache_configure(
     for up to that long (as PHP OPcache's revalidate_freq).  Hits the kernel
     vouches for ("auto") are not affected.
     """
+    _configure(maxsize, validation, revalidate_after)
+
+
+# The work of cache_configure(), apart from its signature: the compiled core
+# rebinds the public name, whose sentinel default only a cyfunction can show.
+def _configure(maxsize: "Optional[int]", validation: "Optional[str]", revalidate_after: "Any") -> None:
     global _maxsize, _validation, _revalidate_ns
     if maxsize is not None and (type(maxsize) is not int or maxsize < 0):
         raise ValueError(f"maxsize must be an int >= 0, not {maxsize!r}")
@@ -476,7 +488,7 @@ def _watched_paths(entry: "Any") -> "Tuple[Tuple[str, ...], Tuple[str, ...]]":
         return (entry.full_path,), ()
     files = (entry.source,) if entry.bytecode is None else (entry.source, entry.bytecode)
     directories = tuple(
-        os.path.abspath(_finder_directory(finder)) for _, finder, _ in entry.probes if finder is not None
+        [os.path.abspath(_finder_directory(finder)) for _, finder, _ in entry.probes if finder is not None]
     )
     return files, directories
 
@@ -500,10 +512,11 @@ def _known_path_hooks() -> bool:
     if hooks != _hooks_verdict[0]:
         import zipimport
 
-        known = all(
-            hook is zipimport.zipimporter or getattr(hook, "__qualname__", None) == _FILEFINDER_HOOK
-            for hook in hooks
-        )
+        known = True
+        for hook in hooks:
+            if hook is not zipimport.zipimporter and getattr(hook, "__qualname__", None) != _FILEFINDER_HOOK:
+                known = False
+                break
         _hooks_verdict = (hooks, known, zipimport.zipimporter in hooks)
     return _hooks_verdict[1]
 
@@ -701,7 +714,7 @@ def _finder_is_known(finder: "Any", mod_name: str) -> bool:
         # virtualenv's (tox, nox) answers only for the modules it patches, named in
         # its module; when that list is not where we expect it, assume nothing.
         patched = getattr(sys.modules.get(origin), "_DISTUTILS_PATCH", None)
-        return type(patched) is tuple and all(type(name) is str for name in patched) and mod_name not in patched
+        return type(patched) is tuple and all([type(name) is str for name in patched]) and mod_name not in patched
     return False
 
 
@@ -967,8 +980,11 @@ def _record_module(
     The caller has checked _worth_recording() before the loader ran.
     """
     meta_path = tuple(sys.meta_path)
-    if PathFinder not in meta_path or not all(_finder_is_known(f, mod_name) for f in meta_path):
+    if PathFinder not in meta_path:
         return None
+    for finder in meta_path:
+        if not _finder_is_known(finder, mod_name):
+            return None
     directory = os.path.dirname(spec.origin)
     probes: List[Tuple[Any, Any, Any]] = []
     for index, raw in enumerate(path):
@@ -1157,6 +1173,10 @@ def _get_module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
 
 
 def _get_main_module_details(error: "Any" = ImportError) -> "Any":
+    return _main_module_details(error)
+
+
+def _main_module_details(error: "Any") -> "Any":
     # __main__ is hidden while searching so its __loader__ cannot answer for
     # the directory or zip being run.
     with _lock:
@@ -1394,9 +1414,8 @@ class PreparedModule(object):
         name, spec, code = _resolve.get_module_details(self.mod_name, ImportError, lookup, warn)
         if recorded and recorded[-1][0] == name and recorded[-1][1] is not None:
             parts = name.split(".")
-            ancestors = tuple(
-                (ancestor, sys.modules.get(ancestor)) for ancestor in (".".join(parts[:i]) for i in range(1, len(parts)))
-            )
+            ancestor_names = [".".join(parts[:i]) for i in range(1, len(parts))]
+            ancestors = tuple([(ancestor, sys.modules.get(ancestor)) for ancestor in ancestor_names])
             package_spec = None
             if name != self.mod_name:  # a package, running its __main__
                 package_spec = getattr(sys.modules.get(self.mod_name), "__spec__", None)
