@@ -12,7 +12,9 @@ Wall time is the minimum over ``--runs`` starts of each command, the
 commands interleaved so that a slow stretch of the machine hits all of them
 alike.  ``--instructions`` adds callgrind's instruction count for one start
 of each (valgrind must be installed), which does not depend on the machine's
-load.  Bytecode is written before timing and ``PYTHONDONTWRITEBYTECODE`` is
+load.  ``--importtime`` adds ``-X importtime``'s view of the two imports:
+the minimum over ``--runs`` starts of each module's own and cumulative
+microseconds, for ``runpy`` and for fastrunpy's modules.  Bytecode is written before timing and ``PYTHONDONTWRITEBYTECODE`` is
 unset for the measured processes, as users have it.  The goal (issue 10) is
 at most 1.10x for both pairs.
 """
@@ -71,6 +73,28 @@ def _instructions(python, workdir):
     return counts
 
 
+def _import_times(python, workdir, runs):
+    """{command: {module: (self us, cumulative us)}}, minimum over runs, from -X importtime."""
+    best = {}
+    for command, wanted in (("import runpy", "runpy"), ("import fastrunpy", "fastrunpy")):
+        times = best[command] = {}
+        for _ in range(runs):
+            done = subprocess.run(
+                [python, "-X", "importtime", "-c", command],
+                cwd=workdir, env=_environment(), capture_output=True, text=True, check=True,
+            )
+            for line in done.stderr.splitlines():
+                match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$", line)
+                if not match:
+                    continue
+                name = match.group(4)
+                if name == wanted or name.startswith(wanted + ".") or name in ("cython_runtime",) or name.startswith("_cython_"):
+                    own, cumulative = int(match.group(1)), int(match.group(2))
+                    previous = times.get(name, (own, cumulative))
+                    times[name] = (min(own, previous[0]), min(cumulative, previous[1]))
+    return best
+
+
 def _ratio(values, label, baseline):
     if baseline is None or not values.get(label) or not values.get(baseline):
         return ""
@@ -83,6 +107,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--importtime", action="store_true")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
         with open(os.path.join(workdir, "emptymod.py"), "w") as stream:
@@ -95,6 +120,7 @@ def main(argv=None):
         ).stdout.split()
         wall = _wall_times(options.python, workdir, options.runs)
         counts = _instructions(options.python, workdir) if options.instructions else {}
+        import_times = _import_times(options.python, workdir, options.runs) if options.importtime else {}
     print("Python %s, %s core; minimum of %d interleaved starts" % (version[0], version[1], options.runs))
     print("%-26s %10s  %-18s %14s  %s" % ("command", "wall", "wall ratio", "instructions", "instruction ratio"))
     for label, _, baseline in COMMANDS:
@@ -109,6 +135,11 @@ def main(argv=None):
                 _ratio(counts, label, baseline),
             )
         )
+    for command, times in import_times.items():
+        print("\n-X importtime, %s (minimum of %d starts; microseconds)" % (command, options.runs))
+        print("%-28s %8s %12s" % ("module", "self", "cumulative"))
+        for name, (own, cumulative) in times.items():
+            print("%-28s %8d %12d" % (name, own, cumulative))
     return 0
 
 
