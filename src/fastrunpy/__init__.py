@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
     from ._install import install as install, is_installed as is_installed, uninstall as uninstall
     from ._isolation import isolated as isolated
+    from ._spawn import Zygote as Zygote, run_process as run_process, spawn as spawn
     from ._core_py import (
         CacheInfo as CacheInfo,
         _Error as _Error,
@@ -184,6 +185,9 @@ _LAZY = {
     "uninstall": "._install",
     "is_installed": "._install",
     "isolated": "._isolation",  # runs that leave the interpreter as they found it
+    "spawn": "._spawn",  # fresh processes forked from a warm one
+    "run_process": "._spawn",
+    "Zygote": "._spawn",
 }
 
 

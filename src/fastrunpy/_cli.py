@@ -605,15 +605,19 @@ def _forget_script(namespace: "Optional[Dict[str, Any]]") -> None:
         namespace.pop("__cached__", None)
 
 
-# ``python -m fastrunpy`` runs the program in this file's frame.
-_MAIN_FILE = os.path.join(os.path.dirname(__file__), "__main__.py")
+# ``python -m fastrunpy`` runs the program in __main__.py's frame, and a
+# spawn()'s child in _zygote_main.py's.
+_MAIN_FILES = (
+    os.path.join(os.path.dirname(__file__), "__main__.py"),
+    os.path.join(os.path.dirname(__file__), "_zygote_main.py"),
+)
 
 
 def _is_own(frame: "FrameType") -> bool:
     name = frame.f_globals.get("__name__")
     if isinstance(name, str) and name.startswith(_OWN_PREFIX):
         return True
-    return frame.f_code.co_filename == _MAIN_FILE
+    return frame.f_code.co_filename in _MAIN_FILES
 
 
 def _launcher_frames() -> "List[FrameType]":

@@ -1,0 +1,398 @@
+"""spawn(): a fresh ``python ARGS...`` process, forked from a warm one.
+
+``Zygote`` owns a process (``_zygote_main.py``) that has started the
+interpreter and imported the modules asked for once; each spawn() forks it
+and runs the command line in the child, as ``python ARGS...`` would have.
+The caller gets a ``WarmProcess``, shaped like ``subprocess.Popen``.
+
+Correctness comes first: wherever the child could differ from a fresh
+interpreter in a way the zygote cannot repair, the request goes to a real
+interpreter (a ``subprocess.Popen``) instead, and the zygote counts it:
+
+* interpreter options in ``args`` (anything before the target but ``-m``);
+* an environment whose start-up variables (``PYTHON*``, locale, ``HOME``,
+  ``LD_*``, ``FASTRUNPY_*``) differ from the zygote's;
+* a program directory holding a file or package named like a module the
+  zygote has loaded (the program would import its own);
+* platforms without ``fork()`` (everything but Linux and macOS).
+
+A file behind a loaded module, or a directory on ``sys.path``, that has
+changed since the zygote started means a new zygote first, never stale
+code.  So does a dead zygote, and every ``max_runs`` runs (children share
+the zygote's string-hash seed, where fresh interpreters would each draw
+their own).
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+from . import _zygote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, IO, List, Optional, Sequence, Tuple
+
+PIPE = subprocess.PIPE
+DEVNULL = subprocess.DEVNULL
+_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_zygote_main.py")
+_CAN_FORK = sys.platform.startswith(("linux", "darwin")) and hasattr(os, "fork")
+
+
+def _startup_variables(env: "Dict[str, str]") -> "Tuple[Tuple[str, str], ...]":
+    """The environment the interpreter reads while starting up; a zygote serves only its own."""
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in env.items()
+            if name.startswith(("PYTHON", "LC_", "LD_", "FASTRUNPY_")) or name in ("LANG", "HOME")
+        )
+    )
+
+
+def _program_directory(args: "List[str]", cwd: str) -> "Optional[str]":
+    """The directory the program's own imports look in first (its sys.path[0])."""
+    first = args[0]
+    if first == "-m" or first.startswith("-m") or first == "-":
+        return cwd
+    path = first if os.path.isabs(first) else os.path.join(cwd, first)
+    if os.path.isdir(path):
+        return path
+    return os.path.dirname(os.path.realpath(path))
+
+
+def _shadows(directory: str, modules: "Any") -> bool:
+    """Whether the directory holds something a loaded module's name would find first."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return True  # cannot tell: a real interpreter decides
+    for name in names:
+        stem = name.partition(".")[0]
+        if stem in modules:
+            return True
+    return False
+
+
+class WarmProcess:
+    """A program forked from a zygote; the part of ``subprocess.Popen``'s interface a runner uses."""
+
+    def __init__(self, args: "List[str]", status: "Any", stdin: "Any", stdout: "Any", stderr: "Any") -> None:
+        self.args = args
+        self._status = status
+        self.stdin: Optional[IO[bytes]] = stdin
+        self.stdout: Optional[IO[bytes]] = stdout
+        self.stderr: Optional[IO[bytes]] = stderr
+        self.returncode: Optional[int] = None
+        self._lock = threading.Lock()
+        kind, value = self._read_report()
+        if kind != b"P":
+            raise OSError("fastrunpy: the zygote did not start the program")
+        self.pid: int = value
+
+    def _read_report(self) -> "Tuple[bytes, int]":
+        data = b""
+        while len(data) < 9:
+            more = self._status.recv(9 - len(data))
+            if not more:
+                return b"", 0
+            data += more
+        return data[:1], int.from_bytes(data[1:], "big", signed=True)
+
+    def _finish(self) -> None:
+        kind, value = self._read_report()
+        self._status.close()
+        if kind == b"S":
+            self.returncode = os.waitstatus_to_exitcode(value)
+        else:  # the zygote died, and took its children with it
+            self.returncode = -9
+
+    def poll(self) -> "Optional[int]":
+        if self.returncode is None:
+            import select
+
+            with self._lock:
+                if self.returncode is None and select.select([self._status], [], [], 0)[0]:
+                    self._finish()
+        return self.returncode
+
+    def wait(self, timeout: "Optional[float]" = None) -> int:
+        if self.returncode is None:
+            import select
+
+            with self._lock:
+                if self.returncode is None:
+                    if not select.select([self._status], [], [], timeout)[0]:
+                        raise subprocess.TimeoutExpired(self.args, timeout)  # type: ignore[arg-type]
+                    self._finish()
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, input: "Optional[bytes]" = None, timeout: "Optional[float]" = None) -> "Tuple[Any, Any]":
+        """As Popen.communicate(): feed stdin, read stdout and stderr to the end, wait."""
+        results: Dict[str, bytes] = {}
+
+        def drain(name: str, stream: "IO[bytes]") -> None:
+            results[name] = stream.read()
+            stream.close()
+
+        readers = [
+            threading.Thread(target=drain, args=(name, stream), daemon=True)
+            for name, stream in (("stdout", self.stdout), ("stderr", self.stderr))
+            if stream is not None
+        ]
+        for reader in readers:
+            reader.start()
+        if self.stdin is not None:
+            try:
+                if input:
+                    self.stdin.write(input)
+                self.stdin.close()
+            except BrokenPipeError:
+                pass
+        for reader in readers:
+            reader.join(timeout)
+            if reader.is_alive():
+                raise subprocess.TimeoutExpired(self.args, timeout)  # type: ignore[arg-type]
+        self.wait(timeout)
+        return results.get("stdout"), results.get("stderr")
+
+    def __enter__(self) -> "WarmProcess":
+        return self
+
+    def __exit__(self, *exc_info: "Any") -> None:
+        for stream in (self.stdin, self.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+        self.wait()
+
+    def __repr__(self) -> str:
+        return "<WarmProcess: returncode: {} args: {!r}>".format(self.returncode, self.args)
+
+
+class Zygote:
+    """A warm interpreter that forks a fresh-looking process per spawn(); see the module docstring."""
+
+    def __init__(self, preload: "Sequence[str]" = (), *, max_runs: int = 1000) -> None:
+        self.preload = tuple(preload)
+        self.max_runs = max_runs
+        self._lock = threading.Lock()
+        self._process: "Optional[subprocess.Popen[bytes]]" = None
+        self._control: Any = None
+        self._state: Dict[str, Any] = {}
+        self._startup: Any = None  # the start-up environment this zygote serves (its first request's)
+        self._failed = False  # the warm process could not start (a preload failed to import)
+        self._runs = 0
+        self.statistics = {"forked": 0, "fresh_interpreter": 0, "zygotes_started": 0}
+
+    # --- the warm process ---------------------------------------------------
+
+    def _start(self, env: "Dict[str, str]") -> bool:
+        import socket
+
+        self._stop()
+        ours, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, _MAIN, str(theirs.fileno()), *self.preload],
+                pass_fds=[theirs.fileno()],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            theirs.close()
+        state, _ = _zygote.receive_message(ours)
+        if state is None:
+            ours.close()
+            process.wait()
+            self._failed = True
+            return False
+        self._process, self._control, self._state = process, ours, state
+        self._runs = 0
+        self.statistics["zygotes_started"] += 1
+        return True
+
+    def _stop(self) -> None:
+        if self._control is not None:
+            self._control.close()  # the zygote kills its children and exits
+            self._control = None
+        if self._process is not None:
+            self._process.wait()
+            self._process = None
+
+    def _still_valid(self) -> bool:
+        if self._process is None or self._process.poll() is not None or self._runs >= self.max_runs:
+            return False
+        for path, signature in self._state["files"].items():
+            if _zygote.signature(path) != signature:
+                return False
+        for path, signature in self._state["directories"].items():
+            if _zygote.signature(path) != signature:
+                return False
+        return True
+
+    def close(self) -> None:
+        """Stop the warm process (programs it started that are still running are killed)."""
+        with self._lock:
+            self._stop()
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc_info: "Any") -> None:
+        self.close()
+
+    # --- runs ------------------------------------------------------------------
+
+    def spawn(
+        self,
+        args: "Sequence[str]",
+        *,
+        cwd: "Any" = None,
+        env: "Optional[Dict[str, str]]" = None,
+        stdin: "Any" = None,
+        stdout: "Any" = None,
+        stderr: "Any" = None,
+    ) -> "Any":
+        """Start ``python *args``: a WarmProcess, or a subprocess.Popen where only a real interpreter will do."""
+        args = [os.fspath(arg) for arg in args]
+        env = dict(os.environ if env is None else env)
+        cwd = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
+        with self._lock:
+            if self._warm_allowed(args, env, cwd):
+                self._runs += 1
+                self.statistics["forked"] += 1
+                return self._fork(args, env, cwd, stdin, stdout, stderr)
+            self.statistics["fresh_interpreter"] += 1
+        return subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
+
+    def _warm_allowed(self, args: "List[str]", env: "Dict[str, str]", cwd: str) -> bool:
+        if not _CAN_FORK or not args:
+            return False
+        first = args[0]
+        if first.startswith("-") and first != "-" and not first.startswith("-m"):
+            return False  # interpreter options: a zygote has only its own
+        startup = _startup_variables(env)
+        if self._startup is None:
+            self._startup = startup
+        elif startup != self._startup:
+            return False  # a start-up this zygote did not have
+        if not self._still_valid():
+            if self._failed or not self._start(env):
+                return False
+        if "PYTHONSAFEPATH" not in env:
+            directory = _program_directory(args, cwd)
+            if directory is None or _shadows(directory, self._state["modules"]):
+                return False
+        return True
+
+    def _fork(self, args: "List[str]", env: "Dict[str, str]", cwd: str, stdin: "Any", stdout: "Any", stderr: "Any") -> WarmProcess:
+        import socket
+
+        to_close: List[int] = []
+        ours: List[Any] = [None, None, None]
+        fds: List[int] = []
+        for index, (given, mode) in enumerate(((stdin, "wb"), (stdout, "rb"), (stderr, "rb"))):
+            if given is None:
+                fds.append(index)
+            elif given == subprocess.DEVNULL:
+                fd = os.open(os.devnull, os.O_RDWR)
+                to_close.append(fd)
+                fds.append(fd)
+            elif given == subprocess.PIPE:
+                read_end, write_end = os.pipe()
+                child_end, our_end = (read_end, write_end) if index == 0 else (write_end, read_end)
+                to_close.append(child_end)
+                ours[index] = open(our_end, mode)
+                fds.append(child_end)
+            elif given == subprocess.STDOUT and index == 2:
+                fds.append(fds[1])
+            elif isinstance(given, int):
+                fds.append(given)
+            else:
+                fds.append(given.fileno())
+        status_ours, status_theirs = socket.socketpair()
+        try:
+            message = {"args": args, "executable": sys.executable, "cwd": cwd, "env": env}
+            _zygote.send_message(self._control, message, fds + [status_theirs.fileno()])
+        finally:
+            status_theirs.close()
+            for fd in to_close:
+                os.close(fd)
+        return WarmProcess(args, status_ours, *ours)
+
+
+_defaults: "Dict[Tuple[str, ...], Zygote]" = {}
+_defaults_lock = threading.Lock()
+
+
+def default_zygote(preload: "Sequence[str]" = ()) -> Zygote:
+    """The interpreter's own zygote for these preloads, started on first use."""
+    key = tuple(preload)
+    with _defaults_lock:
+        zygote = _defaults.get(key)
+        if zygote is None:
+            if not _defaults:
+                import atexit
+
+                atexit.register(_close_defaults)
+            zygote = _defaults[key] = Zygote(key)
+        return zygote
+
+
+def _close_defaults() -> None:
+    # Stopped at exit, as a Zygote the caller owns would be by close().
+    for zygote in _defaults.values():
+        zygote.close()
+
+
+def spawn(args: "Sequence[str]", *, preload: "Sequence[str]" = (), **options: "Any") -> "Any":
+    """``subprocess.Popen([sys.executable, *args], ...)``, forked from the default zygote where possible."""
+    return default_zygote(preload).spawn(args, **options)
+
+
+def run_process(
+    args: "Sequence[str]",
+    *,
+    input: "Optional[bytes]" = None,
+    capture_output: bool = False,
+    timeout: "Optional[float]" = None,
+    check: bool = False,
+    zygote: "Optional[Zygote]" = None,
+    preload: "Sequence[str]" = (),
+    **options: "Any",
+) -> "subprocess.CompletedProcess[bytes]":
+    """``subprocess.run([sys.executable, *args], ...)`` through spawn()."""
+    if input is not None:
+        options["stdin"] = subprocess.PIPE
+    if capture_output:
+        options["stdout"] = options["stderr"] = subprocess.PIPE
+    owner = zygote if zygote is not None else default_zygote(preload)
+    process = owner.spawn(args, **options)
+    try:
+        stdout, stderr = process.communicate(input, timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+    completed = subprocess.CompletedProcess(list(args), process.wait(), stdout, stderr)
+    if check:
+        completed.check_returncode()
+    return completed

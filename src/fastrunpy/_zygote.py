@@ -1,0 +1,298 @@
+"""The warm process's side of ``fastrunpy.spawn()`` (see ``_spawn`` for the caller's).
+
+The process starts as a fresh interpreter would for ``python tool.py``,
+imports the modules it was asked to preload, freezes the garbage collector
+and tells the caller what it loaded (so the caller can tell when a file
+behind it changes).  Then it waits on its control socket.  Each request
+there carries a command line, a working directory, an environment and four
+descriptors: the program's stdin, stdout and stderr, and a socket for
+reporting back.  The process forks; the child takes on the request and
+returns from serve() to run the program; the parent reports the child's
+pid, then its wait status when it ends.
+
+When the control socket closes (the caller has closed the zygote, or died),
+the process kills its running children and exits: nothing it started
+outlives the caller.  It runs no user code itself and holds no threads when
+it forks.
+"""
+
+import gc
+import marshal
+import os
+import sys
+
+import _signal  # type: ignore[import-not-found]  # built in; signal.py would import enum
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Sequence, Set, Tuple
+
+HEADER = 4  # bytes of big-endian length before each marshalled message
+MAX_FDS = 4
+
+
+def send_message(channel: "Any", message: "Any", fds: "Sequence[int]" = ()) -> None:
+    data = marshal.dumps(message)
+    data = len(data).to_bytes(HEADER, "big") + data
+    if fds:
+        import _socket
+
+        payload = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
+        sent = channel.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)])
+    else:
+        sent = channel.send(data)
+    if sent < len(data):
+        channel.sendall(data[sent:])
+
+
+def receive_message(channel: "Any") -> "Tuple[Any, List[int]]":
+    """One message and the descriptors sent with it; (None, []) once the other side has gone."""
+    import _socket
+
+    data, ancillary, _flags, _address = channel.recvmsg(1 << 16, _socket.CMSG_SPACE(MAX_FDS * 4))
+    fds: List[int] = []
+    for level, kind, payload in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % 4
+            fds.extend([int.from_bytes(payload[i : i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4)])
+    if not data:
+        return None, fds
+    while len(data) < HEADER:
+        more = channel.recv(HEADER - len(data))
+        if not more:
+            return None, fds
+        data += more
+    length = int.from_bytes(data[:HEADER], "big")
+    data = data[HEADER:]
+    while len(data) < length:
+        more = channel.recv(length - len(data))
+        if not more:
+            return None, fds
+        data += more
+    return marshal.loads(data), fds
+
+
+def signature(path: str) -> "Any":
+    """What tells a changed file or directory from the one the zygote loaded (None: gone)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def _loaded_state(fresh: "Set[str]") -> "Dict[str, Any]":
+    """What this process has loaded beyond a fresh interpreter, for the caller to validate."""
+    files = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.isabs(path):
+            files[path] = signature(path)
+    directories = {entry: signature(entry) for entry in sys.path[1:] if isinstance(entry, str) and entry}
+    return {
+        "pid": os.getpid(),
+        "files": files,
+        "directories": directories,
+        "modules": sorted({name.partition(".")[0] for name in sys.modules if name not in fresh}),
+    }
+
+
+def serve(fresh: "List[str]") -> "Any":
+    """Serve requests until the caller goes; in each forked child, return its Launch.
+
+    ``fresh`` names the modules loaded before this process imported
+    anything of its own, as in any fresh interpreter.
+    """
+    control_fd = int(sys.argv[1])
+    path0 = sys.path.pop(0) if sys.path else None  # this package's directory: no preload is found there
+    try:
+        for name in sys.argv[2:]:
+            __import__(name)
+    finally:
+        if path0 is not None:
+            sys.path.insert(0, path0)
+    import _socket
+    import select
+
+    from . import _cli  # the child's launcher, loaded once here
+
+    _cli._compiler()  # and its compiler extension
+
+    # Ctrl-C at a terminal reaches the whole process group: it is for the
+    # programs to handle, not for this process.
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    old_wakeup = _signal.set_wakeup_fd(wake_write)
+    _signal.signal(_signal.SIGCHLD, _on_child)
+    control = _socket.socket(fileno=control_fd)
+    children: Dict[int, int] = {}  # pid -> status descriptor
+    send_message(control, _loaded_state(set(fresh)))
+    # Every module loaded so far, kept alive for good by a cycle that no
+    # collection will free once frozen (see _spare_teardown).
+    loaded = {name: module for name, module in sys.modules.items() if name not in ("__main__", "sys", "builtins")}
+    keeper: List[Any] = [loaded]
+    keeper.append(keeper)
+    gc.collect()
+    gc.freeze()  # the children share these pages instead of copying them at their first collection
+    del keeper
+    while True:
+        try:
+            readable = select.select([control.fileno(), wake_read], [], [])[0]
+        except InterruptedError:
+            continue
+        if wake_read in readable:
+            try:
+                os.read(wake_read, 512)
+            except BlockingIOError:
+                pass
+            _reap(children)
+        if control.fileno() not in readable:
+            continue
+        message, fds = receive_message(control)
+        if message is None or len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            if message is None:
+                _shut_down(children)
+            continue
+        _reap(children)
+        pid = os.fork()
+        if pid == 0:
+            os.close(control.detach())  # the caller's going must reach the zygote alone
+            for status_fd in children.values():
+                os.close(status_fd)
+            os.close(wake_read)
+            os.close(wake_write)
+            _signal.set_wakeup_fd(old_wakeup)
+            return _become(message, fds, _cli, loaded)
+        for fd in fds[:3]:
+            os.close(fd)
+        children[pid] = fds[3]
+        _report(fds[3], b"P", pid)
+
+
+def _on_child(signum: int, frame: "Any") -> None:
+    """SIGCHLD: the wake-up descriptor has been written; the loop reaps."""
+
+
+def _report(status_fd: int, kind: bytes, value: int) -> None:
+    try:
+        os.write(status_fd, kind + value.to_bytes(8, "big", signed=True))
+    except OSError:
+        pass  # the caller stopped listening
+
+
+def _reap(children: "Dict[int, int]") -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        status_fd = children.pop(pid, None)
+        if status_fd is not None:
+            _report(status_fd, b"S", status)
+            os.close(status_fd)
+
+
+def _shut_down(children: "Dict[int, int]") -> None:
+    """The caller has gone: nothing started here may outlive it."""
+    for pid in children:
+        try:
+            os.kill(pid, _signal.SIGKILL)
+        except OSError:
+            pass
+    for pid, status_fd in children.items():
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(status_fd)
+    os._exit(0)
+
+
+def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Dict[str, Any]") -> "Any":
+    """In the forked child: take on the request's process state; return the Launch to run."""
+    # Registered first, so it runs after every handler the program registers.
+    cli._exit_handlers().register(_spare_teardown, loaded)
+    _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    # The zygote's objects stay frozen: unfrozen, the program's collections
+    # and its exit would walk (and copy, page by page) all of them.
+    os.close(fds[3])
+    for target, fd in enumerate(fds[:3]):
+        if fd != target:
+            os.dup2(fd, target)
+    for fd in set(fds[:3]):
+        if fd > 2:
+            os.close(fd)
+    _reopen_stdio()
+    os.chdir(message["cwd"])
+    env = message["env"]
+    if env != os.environ:  # usually the zygote's own: nothing to set
+        os.environ.clear()
+        os.environ.update(env)
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv = [message["executable"]] + message["args"]
+    # A __main__ of the program's own: the zygote's namespace is frozen, so
+    # the collector would never free the program's globals at exit (and
+    # never run their __del__ or flush their files).
+    zygote_main = sys.modules["__main__"].__dict__
+    main = type(sys)("__main__")
+    main.__dict__["__annotations__"] = {}
+    main.__dict__["__builtins__"] = zygote_main["__builtins__"]
+    sys.modules["__main__"] = main
+    return cli.Launch(message["args"])
+
+
+def _spare_teardown(loaded: "Dict[str, Any]") -> None:
+    """The last exit handler: the zygote's modules leave sys.modules before the interpreter's teardown.
+
+    Tearing them down would free, object by object, what the child shares
+    with the zygote, copying each page it touches: milliseconds, where the
+    program's own run may take less.  A frozen cycle in the zygote holds
+    them, so they stay alive and untouched.  The program's own modules and
+    __main__ are torn down as usual, and the collector runs as usual.
+    """
+    modules = sys.modules
+    for name, module in loaded.items():
+        if modules.get(name) is module:
+            del modules[name]
+
+
+def _reopen_stdio() -> None:
+    """sys.stdin/stdout/stderr as the interpreter makes them for descriptors 0-2.
+
+    The objects made at this process's start describe its own descriptors
+    (line buffering follows whether they were terminals); the program's
+    differ.  Encoding and error handler come from the same environment.
+    """
+    import io
+
+    # -u or PYTHONUNBUFFERED (this process's own start-up had the same)
+    unbuffered = bool(getattr(sys.__stdout__, "write_through", False))
+    for fd, name, mode in ((0, "stdin", "rb"), (1, "stdout", "wb"), (2, "stderr", "wb")):
+        old = getattr(sys, "__%s__" % name)
+        try:
+            os.fstat(fd)
+        except OSError:
+            setattr(sys, name, None)
+            setattr(sys, "__%s__" % name, None)
+            continue
+        # stdin is always buffered: TextIOWrapper reads through read1().
+        buffer = io.open(fd, mode, buffering=0 if unbuffered and fd else -1, closefd=False)
+        raw: "Any" = getattr(buffer, "raw", buffer)
+        raw.name = "<%s>" % name  # as the interpreter names them
+        stream = io.TextIOWrapper(
+            buffer,
+            encoding=old.encoding if old is not None else None,
+            errors=old.errors if old is not None else None,
+            newline="\n",
+            line_buffering=not unbuffered and (fd == 2 or raw.isatty()),
+            write_through=unbuffered,
+        )
+        stream.mode = mode[0]  # type: ignore[misc]
+        setattr(sys, name, stream)
+        setattr(sys, "__%s__" % name, stream)

@@ -1,0 +1,286 @@
+"""spawn() / run_process(): each run, checked against a fresh ``python ARGS...``.
+
+Every comparison runs the same command line twice: once through
+``subprocess.run([sys.executable, *args])`` and once forked from a zygote,
+and compares what a caller can see (exit status, stdout, stderr) and what
+the program can see of its process (a probe prints it).  The zygote is
+started with ``impl.env``, so -m targets are found by the implementation
+under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import fastrunpy
+from fastrunpy import Zygote, run_process
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the zygote forks on Linux and macOS")
+
+PRELOAD = ("json", "argparse", "pathlib")
+
+# What a program can see of how it was started.
+PROBE = """\
+import json, os, sys
+main = sys.modules["__main__"]
+spec = getattr(main, "__spec__", None)
+data = sys.stdin.read() if "--stdin" in sys.argv else None
+print(json.dumps({
+    "argv": sys.argv,
+    "orig_argv": getattr(sys, "orig_argv", None),
+    "path": sys.path,
+    "flags": list(sys.flags),
+    "cwd": os.getcwd(),
+    "marker": os.environ.get("SPAWN_MARKER"),
+    "globals": sorted(k for k in vars(main) if not k.startswith("_") or k.startswith("__")),
+    "file": globals().get("__file__"),
+    "name": __name__,
+    "spec": None if spec is None else [spec.name, spec.origin],
+    "package": __package__,
+    "stdin": data,
+    "stdio": [[s.name, s.encoding, s.errors, s.line_buffering, s.mode] for s in (sys.stdin, sys.stdout, sys.stderr)],
+    "executable": sys.executable,
+}, sort_keys=True))
+"""
+
+
+@pytest.fixture
+def zygote(impl):
+    with Zygote(PRELOAD) as owner:
+        yield owner
+
+
+def _fresh(args, cwd, env, input=None):
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, input=input, capture_output=True, timeout=60)
+
+
+def _warm(zygote, args, cwd, env, input=None):
+    return run_process(args, zygote=zygote, cwd=cwd, env=env, input=input, capture_output=True, timeout=60)
+
+
+def _same(zygote, args, cwd, env, input=None, forked=True):
+    before = dict(zygote.statistics)
+    fresh = _fresh(args, cwd, env, input)
+    warm = _warm(zygote, args, cwd, env, input)
+    assert (warm.returncode, warm.stdout.decode(), warm.stderr.decode()) == (
+        fresh.returncode,
+        fresh.stdout.decode(),
+        fresh.stderr.decode(),
+    )
+    if forked:
+        assert zygote.statistics["forked"] == before["forked"] + 1, zygote.statistics
+    return fresh
+
+
+def _env(impl, **extra):
+    env = dict(impl.env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(extra)
+    return env
+
+
+def test_script_sees_a_fresh_process(impl, zygote, tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    env = _env(impl, SPAWN_MARKER="script")
+    done = _same(zygote, ["probe.py", "a", "--stdin"], tmp_path, env, input=b"some input\n")
+    seen = json.loads(done.stdout)
+    assert seen["argv"] == ["probe.py", "a", "--stdin"] and seen["stdin"] == "some input\n"
+
+
+def test_module_sees_a_fresh_process(impl, zygote, tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "probe.py").write_text(PROBE)
+    (package / "__main__.py").write_text(PROBE)
+    env = _env(impl, SPAWN_MARKER="module")
+    _same(zygote, ["-m", "pkg.probe", "x"], tmp_path, env)
+    _same(zygote, ["-m", "pkg"], tmp_path, env)
+    _same(zygote, ["pkg"], tmp_path, env)  # a directory with __main__.py
+
+
+def test_exits_and_failures(impl, zygote, tmp_path):
+    env = _env(impl)
+    programs = {
+        "code.py": "import sys\nprint('partial', end='')\nsys.exit(3)\n",
+        "message.py": "import sys\nsys.exit('bad things')\n",
+        "raises.py": "def f():\n    raise ValueError('boom')\nprint('before')\nf()\n",
+        "atexit_.py": "import atexit\natexit.register(print, 'at exit')\nprint('body')\n",
+        "sigterm.py": "import os, signal\nprint('dying', flush=True)\nos.kill(os.getpid(), signal.SIGTERM)\n",
+        "interrupt.py": "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nimport time\ntime.sleep(5)\n",
+        "syntax.py": "x = (\n",
+        "unflushed.py": "import sys\nsys.stdout.write('no newline')\nsys.stderr.write('err no newline')\n",
+        # What the interpreter's teardown does for the program's own objects.
+        "teardown.py": (
+            "import json\n"
+            "class Noisy:\n"
+            "    def __del__(self):\n"
+            "        print('del', self.name, json.dumps(1))\n"
+            "plain = Noisy(); plain.name = 'plain'\n"
+            "cycle = Noisy(); cycle.name = 'cycle'; cycle.me = cycle\n"
+            "log = open('unclosed.txt', 'w'); log.write('written, never closed')\n"
+        ),
+        "disabled_gc.py": "import gc\ngc.disable()\nclass C:\n    def __del__(self): print('del')\nc = C(); c.c = c\n",
+    }
+    for name, source in programs.items():
+        (tmp_path / name).write_text(source)
+        fresh = _fresh([name], tmp_path, env)
+        fresh_file = (tmp_path / "unclosed.txt").read_text() if name == "teardown.py" else None
+        warm = _warm(zygote, [name], tmp_path, env)
+        assert (warm.returncode, warm.stdout.decode(), warm.stderr.decode()) == (
+            fresh.returncode,
+            fresh.stdout.decode(),
+            fresh.stderr.decode(),
+        ), name
+        if fresh_file is not None:
+            assert (tmp_path / "unclosed.txt").read_text() == fresh_file == "written, never closed"
+    _same(zygote, ["missing.py"], tmp_path, env)
+    _same(zygote, ["-m", "no_such_module_here"], tmp_path, env)
+
+
+def test_inherited_stdio(impl, zygote, tmp_path):
+    """Without PIPE the program writes to the caller's own descriptors."""
+    (tmp_path / "hello.py").write_text("import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n")
+    fresh, warm = tmp_path / "fresh.txt", tmp_path / "warm.txt"
+    with open(fresh, "wb") as sink:
+        subprocess.run([sys.executable, "hello.py"], cwd=tmp_path, env=_env(impl), stdout=sink, stderr=subprocess.STDOUT)
+    with open(warm, "wb") as sink:
+        process = zygote.spawn(["hello.py"], cwd=tmp_path, env=_env(impl), stdout=sink, stderr=subprocess.STDOUT)
+        assert process.wait(timeout=60) == 0
+    # Buffered or not (PYTHONUNBUFFERED), the two orders agree.
+    assert warm.read_text() == fresh.read_text()
+    assert sorted(warm.read_text().splitlines()) == ["to stderr", "to stdout"]
+
+
+def test_fresh_interpreter_where_a_fork_would_differ(impl, zygote, tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    env = _env(impl)
+    _same(zygote, ["probe.py"], tmp_path, env)  # the zygote serves this start-up environment
+    # Interpreter options.
+    _same(zygote, ["-c", "import sys; print(sys.argv)"], tmp_path, env, forked=False)
+    _same(zygote, ["-B", "probe.py"], tmp_path, env, forked=False)
+    assert zygote.statistics["fresh_interpreter"] == 2
+    # A start-up variable the zygote was not started with.
+    _same(zygote, ["probe.py"], tmp_path, _env(impl, PYTHONHASHSEED="123"), forked=False)
+    assert zygote.statistics["fresh_interpreter"] == 3
+    # A program directory with its own module named like a preloaded one.
+    shadowing = tmp_path / "shadow"
+    shadowing.mkdir()
+    (shadowing / "json.py").write_text("dumps = lambda value, **kw: 'own json'\n")
+    (shadowing / "probe.py").write_text(PROBE)
+    done = _same(zygote, ["probe.py"], shadowing, env, forked=False)
+    assert done.stdout == b"own json\n"
+    # Also a module only the launcher loaded (runpy imports contextlib; a fresh
+    # interpreter has not).
+    (shadowing / "json.py").unlink()
+    (shadowing / "contextlib.py").write_text("print('own contextlib')\n")
+    (shadowing / "uses_contextlib.py").write_text("import contextlib\n")
+    done = _same(zygote, ["uses_contextlib.py"], shadowing, env, forked=False)
+    assert done.stdout == b"own contextlib\n"
+    assert zygote.statistics["fresh_interpreter"] == 5
+
+
+def test_failed_preload_means_fresh_interpreters(impl, tmp_path):
+    (tmp_path / "hi.py").write_text("print('hi')\n")
+    with Zygote(["no_such_module_to_preload"]) as zygote:
+        for _ in range(2):
+            assert _warm(zygote, ["hi.py"], tmp_path, _env(impl)).stdout == b"hi\n"
+        assert zygote.statistics == {"forked": 0, "fresh_interpreter": 2, "zygotes_started": 0}
+
+
+def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "preloaded_value.py").write_text("VALUE = 1\n")
+    (tmp_path / "show.py").write_text("import preloaded_value\nprint(preloaded_value.VALUE)\n")
+    env = _env(impl, PYTHONPATH=str(library))
+    with Zygote(["preloaded_value"]) as zygote:
+        assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
+        assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
+        assert zygote.statistics["zygotes_started"] == 1
+        (library / "preloaded_value.py").write_text("VALUE = 22\n")
+        assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
+        assert zygote.statistics["zygotes_started"] == 2
+        (library / "new_module.py").write_text("")  # a directory on sys.path changed
+        assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
+        assert zygote.statistics["zygotes_started"] == 3
+        assert zygote.statistics["forked"] == 4
+
+
+def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
+    (tmp_path / "hi.py").write_text("print('hi')\n")
+    env = _env(impl)
+    assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
+    os.kill(zygote._state["pid"], signal.SIGKILL)
+    zygote._process.wait()
+    assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
+    assert zygote.statistics["zygotes_started"] == 2
+
+
+def test_poll_wait_and_signals(impl, zygote, tmp_path):
+    (tmp_path / "sleeper.py").write_text("import time\nprint('up', flush=True)\ntime.sleep(60)\n")
+    process = zygote.spawn(["sleeper.py"], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
+    assert process.stdout.readline() == b"up\n"
+    assert process.poll() is None
+    with pytest.raises(subprocess.TimeoutExpired):
+        process.wait(timeout=0.05)
+    process.send_signal(signal.SIGINT)  # KeyboardInterrupt, as in a fresh interpreter
+    assert process.wait(timeout=60) == -signal.SIGINT
+    process.stdout.close()
+    killed = zygote.spawn(["sleeper.py"], cwd=tmp_path, env=_env(impl), stdout=subprocess.DEVNULL)
+    killed.kill()
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    return status != "Z"
+
+
+def test_programs_die_with_their_runner(impl, tmp_path):
+    """A runner killed mid-run leaves neither its zygote nor the running program behind."""
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")
+    runner = textwrap.dedent(
+        """\
+        import sys, fastrunpy
+        zygote = fastrunpy.Zygote()
+        process = zygote.spawn(["sleeper.py"])
+        print(process.pid, zygote._state["pid"], flush=True)
+        import time
+        time.sleep(60)
+        """
+    )
+    started = subprocess.Popen([sys.executable, "-c", runner], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
+    program, zygote = map(int, started.stdout.readline().split())
+    assert _alive(program) and _alive(zygote)
+    started.kill()
+    started.wait()
+    started.stdout.close()
+    deadline = time.monotonic() + 30
+    while (_alive(program) or _alive(zygote)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(program) and not _alive(zygote)
+
+
+def test_spawn_without_a_zygote_uses_the_default(impl, tmp_path):
+    (tmp_path / "hi.py").write_text("print('hi')\n")
+    env = _env(impl)
+    done = fastrunpy.run_process(["hi.py"], cwd=tmp_path, env=env, capture_output=True, check=True)
+    assert done.stdout == b"hi\n"
+    process = fastrunpy.spawn(["hi.py"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
+    assert process.wait(timeout=60) == 0
+    with pytest.raises(subprocess.CalledProcessError):
+        fastrunpy.run_process(["-c", "raise SystemExit(4)"], env=env, check=True)
