@@ -1,0 +1,100 @@
+"""spawn() against a fresh interpreter per run, side by side.
+
+    python benchmarks/spawn.py [--runs N] [--python PATH]
+
+The program imports json, argparse and pathlib and prints one line (what a
+small build or lint step does).  Measured in the interpreter given by
+``--python``, each figure side by side in one run:
+
+* ``--runs`` sequential runs through ``subprocess.run([sys.executable,
+  script])`` and through ``fastrunpy.run_process([script])`` with a zygote
+  preloading the three modules (goal: at least 10x);
+* the first run of a new zygote (the warm process starts, then forks)
+  against one plain subprocess (goal: at most 1.2x);
+* throughput with two runs in flight at once, both ways.
+
+Bytecode is written before timing and ``PYTHONDONTWRITEBYTECODE`` is unset,
+as users have it.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+MEASURE = r'''
+import os, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
+import fastrunpy
+
+runs, script = int(sys.argv[1]), sys.argv[2]
+preload = ("json", "argparse", "pathlib")
+quiet = dict(stdout=subprocess.DEVNULL)
+
+
+def fresh():
+    subprocess.run([sys.executable, script], check=True, **quiet)
+
+
+def timed(function, count):
+    started = time.perf_counter()
+    for _ in range(count):
+        function()
+    return (time.perf_counter() - started) / count
+
+
+fresh()  # bytecode on disk
+cold_fresh = min(timed(fresh, 1) for _ in range(5))
+cold_spawn = []
+for _ in range(5):
+    started = time.perf_counter()
+    with fastrunpy.Zygote(preload) as zygote:
+        fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
+        cold_spawn.append(time.perf_counter() - started)
+with fastrunpy.Zygote(preload) as zygote:
+    def warm():
+        fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
+
+    warm()
+    each_fresh = timed(fresh, runs)
+    each_warm = timed(warm, runs)
+    with ThreadPoolExecutor(2) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: fresh(), range(runs)))
+        parallel_fresh = runs / (time.perf_counter() - started)
+        started = time.perf_counter()
+        list(pool.map(lambda _: warm(), range(runs)))
+        parallel_warm = runs / (time.perf_counter() - started)
+    statistics = zygote.statistics
+print("Python %s; %d sequential runs each" % (sys.version.split()[0], runs))
+print("fresh interpreter per run  %7.2f ms" % (each_fresh * 1e3))
+print("spawn from a zygote        %7.2f ms   %.1fx (goal 10x)" % (each_warm * 1e3, each_fresh / each_warm))
+print("first run, fresh           %7.2f ms   (best of 5)" % (cold_fresh * 1e3))
+print("first run, new zygote      %7.2f ms   %.2fx (goal at most 1.2x; best of 5)" % (min(cold_spawn) * 1e3, min(cold_spawn) / cold_fresh))
+print("two in flight, fresh       %7.1f runs/s" % parallel_fresh)
+print("two in flight, spawn       %7.1f runs/s   %.1fx" % (parallel_warm, parallel_warm / parallel_fresh))
+print("zygote statistics:", statistics)
+'''
+
+PROGRAM = "import json, argparse, pathlib\nprint(json.dumps({'ok': True}))\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--python", default=sys.executable)
+    options = parser.parse_args(argv)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.TemporaryDirectory() as workdir:
+        script = os.path.join(workdir, "tool.py")
+        with open(script, "w") as stream:
+            stream.write(PROGRAM)
+        return subprocess.run(
+            [options.python, "-c", MEASURE, str(options.runs), script], cwd=workdir, env=env
+        ).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
