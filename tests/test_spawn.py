@@ -218,10 +218,18 @@ def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path):
 
 def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
     (tmp_path / "hi.py").write_text("print('hi')\n")
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")
     env = _env(impl)
     assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
+    running = zygote.spawn(["sleeper.py"], cwd=tmp_path, env=env)
     os.kill(zygote._state["pid"], signal.SIGKILL)
     zygote._process.wait()
+    # The program dies with its zygote (nothing could reap it otherwise).
+    assert running.wait(timeout=60) == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while _alive(running.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(running.pid)
     assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
     assert zygote.statistics["zygotes_started"] == 2
 

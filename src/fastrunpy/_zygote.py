@@ -117,6 +117,8 @@ def serve(fresh: "List[str]") -> "Any":
     from . import _cli  # the child's launcher, loaded once here
 
     _cli._compiler()  # and its compiler extension
+    die_with_zygote = _death_signal_setter()
+    zygote_pid = os.getpid()
 
     # Ctrl-C at a terminal reaches the whole process group: it is for the
     # programs to handle, not for this process.
@@ -159,6 +161,10 @@ def serve(fresh: "List[str]") -> "Any":
         _reap(children)
         pid = os.fork()
         if pid == 0:
+            if die_with_zygote is not None:
+                die_with_zygote()
+                if os.getppid() != zygote_pid:  # it died before that took effect
+                    os.kill(os.getpid(), _signal.SIGKILL)
             os.close(control.detach())  # the caller's going must reach the zygote alone
             for status_fd in children.values():
                 os.close(status_fd)
@@ -170,6 +176,28 @@ def serve(fresh: "List[str]") -> "Any":
             os.close(fd)
         children[pid] = fds[3]
         _report(fds[3], b"P", pid)
+
+
+def _death_signal_setter() -> "Any":
+    """A function that has the calling process killed when its parent dies (Linux), or None.
+
+    A program forked here must not outlive a zygote that was killed: nothing
+    would be left to reap it or to tell its caller how it ended.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+
+    def die_with_parent() -> None:
+        prctl(set_parent_death_signal, int(_signal.SIGKILL), 0, 0, 0)
+
+    return die_with_parent
 
 
 def _on_child(signum: int, frame: "Any") -> None:
