@@ -267,10 +267,15 @@ def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Di
     # A __main__ of the program's own: the zygote's namespace is frozen, so
     # the collector would never free the program's globals at exit (and
     # never run their __del__ or flush their files).
+    # What the interpreter put there beyond a module's own dunders, in its
+    # order: __annotations__ (before 3.14) and __builtins__.
     zygote_main = sys.modules["__main__"].__dict__
     main = type(sys)("__main__")
-    main.__dict__["__annotations__"] = {}
-    main.__dict__["__builtins__"] = zygote_main["__builtins__"]
+    for key in zygote_main:
+        if key == "__annotations__":
+            main.__dict__[key] = {}
+        elif key == "__builtins__":
+            main.__dict__[key] = zygote_main[key]
     sys.modules["__main__"] = main
     return cli.Launch(message["args"])
 
