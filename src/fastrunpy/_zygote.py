@@ -136,7 +136,11 @@ def serve(fresh: "List[str]") -> "Any":
     keeper: List[Any] = [loaded]
     keeper.append(keeper)
     gc.collect()
-    gc.freeze()  # the children share these pages instead of copying them at their first collection
+    if "t" not in getattr(sys, "abiflags", ""):
+        # The children share these pages instead of copying them at their
+        # first collection.  Not on free-threaded builds, where a frozen
+        # heap left the program's own garbage uncollected at its exit.
+        gc.freeze()
     del keeper
     while True:
         try:
