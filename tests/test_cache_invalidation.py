@@ -114,9 +114,17 @@ class Sandbox:
             if self.fast.cache_info().hits == before.hits + 1:
                 assert self.assert_hit(call) == reference
                 if self.watched and self.fast._validation == "auto":
-                    served = self.fast._watch_state()[1]
-                    assert self.assert_hit(call) == reference
-                    assert self.fast._watch_state()[1] == served + 1, "a hit still needed stat()"
+                    # Other processes creating files in a watched ancestor (another
+                    # test session making its temporary directories under /tmp) can
+                    # rightly cost the entry its trust once; trusted again, a hit
+                    # must come on the kernel's word, without stat().
+                    for _ in range(5):
+                        served = self.fast._watch_state()[1]
+                        assert self.assert_hit(call) == reference
+                        if self.fast._watch_state()[1] == served + 1:
+                            break
+                    else:
+                        raise AssertionError("a hit still needed stat()")
                 return reference
             time.sleep(delay)
             delay *= 2
