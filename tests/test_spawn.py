@@ -256,7 +256,10 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:  # reaped between the two looks
+        return False
     return status != "Z"
 
 
