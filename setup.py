@@ -27,6 +27,8 @@ CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h"]
 # The command line's compile(): a module of its own so that running a script
 # does not need the core (see its docstring).
 COMPILE_PYX = "src/fastrunpy/_compile.pyx"
+# How a spawn()'s child leaves (see its docstring).
+ZYGOTE_EXIT_PYX = "src/fastrunpy/_zygote_exit.pyx"
 
 # What cythonize() may rewrite on an Extension from the "# distutils:" header
 # of the .pyx.  setuptools' own Cython hook copies back only the sources and
@@ -149,6 +151,7 @@ def _extensions():
             depends=[os.path.abspath(header) for header in CORE_HEADERS],
         ),
         Extension("fastrunpy._compile", [COMPILE_PYX]),
+        Extension("fastrunpy._zygote_exit", [ZYGOTE_EXIT_PYX]),
     ]
 
 

@@ -297,3 +297,74 @@ def test_spawn_without_a_zygote_uses_the_default(impl, tmp_path):
     assert process.wait(timeout=60) == 0
     with pytest.raises(subprocess.CalledProcessError):
         fastrunpy.run_process(["-c", "raise SystemExit(4)"], env=env, check=True)
+
+
+# A child from a zygote ends, once nothing of its exit is left to see, at
+# the interpreter's own audit event for that point (the compiled
+# _zygote_exit hook).  Each case: the status it must end with, and what the
+# hook must be armed with when the program's last object is torn down
+# (None: the interpreter's own exit finishes the process).
+EXIT_CASES = {
+    "normal.py": ("print('out')\n", 0),
+    "code.py": ("import sys\nsys.exit(3)\n", 3),
+    "wide.py": ("import sys\nsys.exit(256 + 7)\n", 7),
+    "negative.py": ("import sys\nsys.exit(-1)\n", 255),
+    "huge.py": ("import sys\nsys.exit(2 ** 40 + 9)\n", None),
+    "text.py": ("import sys\nsys.exit('a message')\n", 1),
+    "true.py": ("import sys\nsys.exit(True)\n", 1),
+    "failure.py": ("raise ValueError('boom')\n", 1),
+    # The program's own audit hook must see the rest of the exit.
+    "hooked.py": (
+        "import os, sys\n"
+        "def hook(event, args, write=os.write):\n"
+        "    if event.startswith('cpython.'):\n"
+        "        write(2, (event + '\\n').encode())\n"
+        "sys.addaudithook(hook)\n",
+        None,
+    ),
+    # A thread still running could write after the flush.
+    "daemon.py": ("import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n", None),
+}
+
+ARMED_PROBE = (
+    "import os as _os\n"
+    "try:\n"
+    "    import fastrunpy._zygote_exit as _zygote_exit_probe\n"
+    "except ImportError:  # a pure-Python install\n"
+    "    _zygote_exit_probe = None\n"
+    "class _ArmedProbe:\n"
+    "    def __del__(self, module=_zygote_exit_probe, write=_os.write):\n"
+    "        armed = module.armed() if module is not None else None\n"
+    "        write(2, ('armed %r\\n' % (armed,)).encode())\n"
+    "_armed_probe = _ArmedProbe()\n"
+)
+
+
+def test_exit_statuses_and_the_exit_hook(impl, zygote, tmp_path):
+    env = _env(impl)
+    for name, (source, armed) in EXIT_CASES.items():
+        (tmp_path / name).write_text(source)
+        _same(zygote, [name], tmp_path, env)
+        (tmp_path / name).write_text(ARMED_PROBE + source)
+        warm = _warm(zygote, [name], tmp_path, env)
+        seen = [line for line in warm.stderr.decode().splitlines() if line.startswith("armed ")]
+        expected = armed if impl.name == "cython" else None
+        if expected is None:
+            # (Where the program's own audit hook keeps its namespace alive,
+            # the probe is torn down only after the hook's last event.)
+            assert seen in ([], ["armed None"]), (name, warm.stderr)
+        else:
+            assert seen == [f"armed {expected!r}"], (name, warm.stderr)
+
+
+def test_failed_flush_at_exit(impl, tmp_path):
+    """Output that cannot be written at exit: the interpreter reports it and ends with 120."""
+    (tmp_path / "full.py").write_text("print('x' * 100)\n")
+    env = _env(impl)
+    env.pop("PYTHONUNBUFFERED", None)  # buffered, so the write fails at exit
+    with Zygote(PRELOAD) as zygote, open("/dev/full", "wb") as full:
+        fresh = subprocess.run([sys.executable, "full.py"], cwd=tmp_path, env=env, stdout=full, stderr=subprocess.PIPE)
+        warm = run_process(["full.py"], zygote=zygote, cwd=tmp_path, env=env, stdout=full, stderr=subprocess.PIPE)
+        assert zygote.statistics["forked"] == 1
+    assert (warm.returncode, warm.stderr) == (fresh.returncode, fresh.stderr)
+    assert fresh.returncode == 120

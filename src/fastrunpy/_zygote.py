@@ -6,9 +6,11 @@ and tells the caller what it loaded (so the caller can tell when a file
 behind it changes).  Then it waits on its control socket.  Each request
 there carries a command line, a working directory, an environment and four
 descriptors: the program's stdin, stdout and stderr, and a socket for
-reporting back.  The process forks; the child takes on the request and
-returns from serve() to run the program; the parent reports the child's
-pid, then its wait status when it ends.
+reporting back.  A child forked ahead of the request (the spare) is handed
+it, takes it on and returns from serve() to run the program; the parent
+reports the child's pid, forks the next spare, and reports the child's
+wait status when it ends.  The child's exit ends early where nothing more
+of it can be seen (``_zygote_exit``).
 
 When the control socket closes (the caller has closed the zygote, or died),
 the process kills its running children and exits: nothing it started
@@ -25,7 +27,7 @@ import _signal  # type: ignore[import-not-found]  # built in; signal.py would im
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Sequence, Set, Tuple
+    from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 HEADER = 4  # bytes of big-endian length before each marshalled message
 MAX_FDS = 4
@@ -117,6 +119,7 @@ def serve(fresh: "List[str]") -> "Any":
     from . import _cli  # the child's launcher, loaded once here
 
     _cli._compiler()  # and its compiler extension
+    exit_hook = _exit_hook()
     die_with_zygote = _death_signal_setter()
     zygote_pid = os.getpid()
 
@@ -131,7 +134,7 @@ def serve(fresh: "List[str]") -> "Any":
     children: Dict[int, int] = {}  # pid -> status descriptor
     send_message(control, _loaded_state(set(fresh)))
     # Every module loaded so far, kept alive for good by a cycle that no
-    # collection will free once frozen (see _spare_teardown).
+    # collection will free once frozen (see _last_exit_handler).
     loaded = {name: module for name, module in sys.modules.items() if name not in ("__main__", "sys", "builtins")}
     keeper: List[Any] = [loaded]
     keeper.append(keeper)
@@ -142,7 +145,12 @@ def serve(fresh: "List[str]") -> "Any":
         # heap left the program's own garbage uncollected at its exit.
         gc.freeze()
     del keeper
+    spare: "Optional[Tuple[int, Any]]" = None  # (pid, socket): a child forked ahead, waiting for a request
     while True:
+        if spare is None:
+            spare, launch = _fork_spare(control, children, (wake_read, wake_write), old_wakeup, die_with_zygote, zygote_pid)
+            if launch is not None:  # in the spare, with its request
+                return _become(launch[0], launch[1], _cli, loaded, exit_hook)
         try:
             readable = select.select([control.fileno(), wake_read], [], [])[0]
         except InterruptedError:
@@ -152,7 +160,9 @@ def serve(fresh: "List[str]") -> "Any":
                 os.read(wake_read, 512)
             except BlockingIOError:
                 pass
-            _reap(children)
+            if _reap(children, spare[0]):
+                spare[1].close()
+                spare = None  # it died waiting (killed by someone): fork another
         if control.fileno() not in readable:
             continue
         message, fds = receive_message(control)
@@ -160,26 +170,55 @@ def serve(fresh: "List[str]") -> "Any":
             for fd in fds:
                 os.close(fd)
             if message is None:
-                _shut_down(children)
+                _shut_down(children, spare)
             continue
-        _reap(children)
-        pid = os.fork()
-        if pid == 0:
-            if die_with_zygote is not None:
-                die_with_zygote()
-                if os.getppid() != zygote_pid:  # it died before that took effect
-                    os.kill(os.getpid(), _signal.SIGKILL)
-            os.close(control.detach())  # the caller's going must reach the zygote alone
-            for status_fd in children.values():
-                os.close(status_fd)
-            os.close(wake_read)
-            os.close(wake_write)
-            _signal.set_wakeup_fd(old_wakeup)
-            return _become(message, fds, _cli, loaded)
+        assert spare is not None  # forked at the top of every turn
+        pid, channel = spare
+        spare = None
+        children[pid] = fds[3]
+        # The pid goes out first: the spare, once woken, tends to take this
+        # process's CPU, and the caller would wait for it to give it back.
+        _report(fds[3], b"P", pid)
+        try:
+            send_message(channel, message, fds)
+        except OSError:
+            pass  # it died just now: its status is reported as it is reaped
+        channel.close()
         for fd in fds[:3]:
             os.close(fd)
-        children[pid] = fds[3]
-        _report(fds[3], b"P", pid)
+
+
+def _fork_spare(control: "Any", children: "Dict[int, int]", wake: "Tuple[int, int]", old_wakeup: int, die_with_zygote: "Any", zygote_pid: int) -> "Any":
+    """Fork the child that will serve the next request, ahead of it.
+
+    The fork and the child's own set-up then happen while the previous
+    program runs (or while nothing does), not while a caller waits.  In the
+    parent: ((pid, socket), None).  In the child, once its request has come:
+    (None, (message, fds)).
+    """
+    import _socket
+
+    ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid:
+        theirs.close()
+        return (pid, ours), None
+    if die_with_zygote is not None:
+        die_with_zygote()
+        if os.getppid() != zygote_pid:  # it died before that took effect
+            os.kill(os.getpid(), _signal.SIGKILL)
+    ours.close()
+    os.close(control.detach())  # the caller's going must reach the zygote alone
+    for status_fd in children.values():
+        os.close(status_fd)
+    for fd in wake:
+        os.close(fd)
+    _signal.set_wakeup_fd(old_wakeup)
+    message, fds = receive_message(theirs)
+    theirs.close()
+    if message is None or len(fds) != 4:
+        os._exit(0)  # the zygote is shutting down
+    return None, (message, fds)
 
 
 def _death_signal_setter() -> "Any":
@@ -215,40 +254,48 @@ def _report(status_fd: int, kind: bytes, value: int) -> None:
         pass  # the caller stopped listening
 
 
-def _reap(children: "Dict[int, int]") -> None:
-    while children:
+def _reap(children: "Dict[int, int]", spare_pid: int = 0) -> bool:
+    """Reap ended children and report each to its caller; True if the spare was among them."""
+    spare_died = False
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return spare_died
         if pid == 0:
-            return
+            return spare_died
         status_fd = children.pop(pid, None)
         if status_fd is not None:
             _report(status_fd, b"S", status)
             os.close(status_fd)
+        elif pid == spare_pid:
+            spare_died = True
 
 
-def _shut_down(children: "Dict[int, int]") -> None:
+def _shut_down(children: "Dict[int, int]", spare: "Optional[Tuple[int, Any]]") -> None:
     """The caller has gone: nothing started here may outlive it."""
-    for pid in children:
+    pids = list(children)
+    if spare is not None:
+        pids.append(spare[0])
+    for pid in pids:
         try:
             os.kill(pid, _signal.SIGKILL)
         except OSError:
             pass
-    for pid, status_fd in children.items():
+    for pid in pids:
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
+    for status_fd in children.values():
         os.close(status_fd)
     os._exit(0)
 
 
-def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Dict[str, Any]") -> "Any":
+def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Dict[str, Any]", exit_hook: "Any") -> "Any":
     """In the forked child: take on the request's process state; return the Launch to run."""
     # Registered first, so it runs after every handler the program registers.
-    cli._exit_handlers().register(_spare_teardown, loaded)
+    cli._exit_handlers().register(_last_exit_handler, loaded, exit_hook)
     _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     # The zygote's objects stay frozen: unfrozen, the program's collections
@@ -284,19 +331,106 @@ def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Di
     return cli.Launch(message["args"])
 
 
-def _spare_teardown(loaded: "Dict[str, Any]") -> None:
-    """The last exit handler: the zygote's modules leave sys.modules before the interpreter's teardown.
+def _last_exit_handler(loaded: "Dict[str, Any]", exit_hook: "Any") -> None:
+    """After the program's own exit handlers: spare the zygote's modules, arm the exit hook.
 
-    Tearing them down would free, object by object, what the child shares
-    with the zygote, copying each page it touches: milliseconds, where the
-    program's own run may take less.  A frozen cycle in the zygote holds
-    them, so they stay alive and untouched.  The program's own modules and
-    __main__ are torn down as usual, and the collector runs as usual.
+    Tearing the zygote's modules down would free, object by object, what
+    the child shares with the zygote, copying each page it touches:
+    milliseconds, where the program's own run may take less.  A frozen
+    cycle in the zygote holds them, so they leave sys.modules here and stay
+    alive and untouched.  The program's own modules and __main__ are torn
+    down as usual, and the collector runs as usual.
     """
     modules = sys.modules
     for name, module in loaded.items():
         if modules.get(name) is module:
             del modules[name]
+    if exit_hook is not None:
+        status = _exit_status()
+        if status is not None:
+            exit_hook.arm(status)
+
+
+# How the program ended, as the process's exit status; None where unknown.
+_PROGRAM_STATUS: "List[Optional[int]]" = [None]
+
+
+class ProgramEnd:
+    """The outermost context of a child's run: notes the exit status the program's end calls for."""
+
+    def __enter__(self) -> None:
+        _PROGRAM_STATUS[0] = None
+
+    def __exit__(self, exc_type: "Any", exc: "Any", tb: "Any") -> None:
+        from . import _cli
+
+        status: Optional[int] = None
+        if exc is None:
+            status = 0
+        elif isinstance(exc, SystemExit):
+            code = exc.code
+            if code is None:
+                status = 0
+            elif isinstance(code, int):
+                # The interpreter hands a C int to exit(); the kernel keeps 8 bits.
+                status = code & 0xFF if -(2**31) <= code < 2**31 else None
+            else:
+                status = 1  # the interpreter prints the object, then exits with 1
+        if _cli._prompt_follows():
+            status = None  # the prompt decides
+        _PROGRAM_STATUS[0] = status
+
+
+def _exit_status() -> "Optional[int]":
+    """The status the interpreter's exit will end with, if nothing of it can still change it.
+
+    What could: a thread still running (it may write to stdout after it was
+    flushed here), and a flush of stdout or stderr that fails (the
+    interpreter then ends with 120).  Flushing here leaves the interpreter's
+    own flush nothing to do.
+    """
+    status = _PROGRAM_STATUS[0]
+    if status is None:
+        return None
+    import _thread
+
+    count = getattr(_thread, "_count", None)
+    if count is None or count():
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            if stream.closed:
+                continue
+        except BaseException:  # the interpreter skips a stream it cannot ask
+            continue
+        try:
+            stream.flush()
+        except BaseException:  # the interpreter's flush will fail too: it reports it
+            return None
+    return status
+
+
+def _exit_hook() -> "Any":
+    """The compiled exit hook, installed in this process (None: the child exits as usual).
+
+    Not where the interpreter prints something of its own after the point
+    where the hook ends the process: -v, and the allocator and reference
+    statistics.
+    """
+    from . import _want_extensions
+
+    if not _want_extensions() or sys.flags.verbose or "showrefcount" in getattr(sys, "_xoptions", {}):
+        return None
+    if any(name in os.environ for name in ("PYTHONMALLOCSTATS", "PYTHONDUMPREFS", "PYTHONDUMPREFSFILE")):
+        return None
+    try:
+        from . import _zygote_exit
+    except ImportError:
+        return None
+    _zygote_exit.install()
+    return _zygote_exit
 
 
 def _reopen_stdio() -> None:

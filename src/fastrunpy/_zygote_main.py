@@ -14,8 +14,8 @@ if __name__ == "__main__":
     import sys as _sys
 
     _fresh = list(_sys.modules)  # what a fresh interpreter has loaded before its program
-    from fastrunpy._zygote import serve as _serve
+    from fastrunpy._zygote import ProgramEnd as _ProgramEnd, serve as _serve
 
     _launch = _serve(_fresh)
-    with _launch, _launch.catching():
+    with _ProgramEnd(), _launch, _launch.catching():
         exec(*_launch.prepare())
