@@ -53,6 +53,8 @@ for _ in range(5):
         fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
         cold_spawn.append(time.perf_counter() - started)
 with fastrunpy.Zygote(preload) as zygote:
+    zygote.warm_up()
+
     def warm():
         fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
 

@@ -56,6 +56,7 @@ print(json.dumps({
 @pytest.fixture
 def zygote(impl):
     with Zygote(PRELOAD) as owner:
+        assert owner.warm_up(_env(impl))
         yield owner
 
 
@@ -196,7 +197,9 @@ def test_failed_preload_means_fresh_interpreters(impl, tmp_path):
     with Zygote(["no_such_module_to_preload"]) as zygote:
         for _ in range(2):
             assert _warm(zygote, ["hi.py"], tmp_path, _env(impl)).stdout == b"hi\n"
-        assert zygote.statistics == {"forked": 0, "fresh_interpreter": 2, "zygotes_started": 0}
+        assert not zygote.warm_up(_env(impl))
+        assert _warm(zygote, ["hi.py"], tmp_path, _env(impl)).stdout == b"hi\n"
+        assert zygote.statistics == {"forked": 0, "fresh_interpreter": 3, "zygotes_started": 1}
 
 
 def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path):
@@ -206,16 +209,19 @@ def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path):
     (tmp_path / "show.py").write_text("import preloaded_value\nprint(preloaded_value.VALUE)\n")
     env = _env(impl, PYTHONPATH=str(library))
     with Zygote(["preloaded_value"]) as zygote:
+        assert zygote.warm_up(env)
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
-        assert zygote.statistics["zygotes_started"] == 1
+        assert zygote.statistics == {"forked": 2, "fresh_interpreter": 0, "zygotes_started": 1}
         (library / "preloaded_value.py").write_text("VALUE = 22\n")
+        # A real interpreter runs it while the new zygote starts.
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
-        assert zygote.statistics["zygotes_started"] == 2
+        assert zygote.statistics == {"forked": 2, "fresh_interpreter": 1, "zygotes_started": 2}
+        assert zygote.warm_up(env)
+        assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
         (library / "new_module.py").write_text("")  # a directory on sys.path changed
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
-        assert zygote.statistics["zygotes_started"] == 3
-        assert zygote.statistics["forked"] == 4
+        assert zygote.statistics == {"forked": 3, "fresh_interpreter": 2, "zygotes_started": 3}
 
 
 def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
@@ -270,6 +276,7 @@ def test_programs_die_with_their_runner(impl, tmp_path):
         """\
         import sys, fastrunpy
         zygote = fastrunpy.Zygote()
+        zygote.warm_up()
         process = zygote.spawn(["sleeper.py"])
         print(process.pid, zygote._state["pid"], flush=True)
         import time
@@ -363,8 +370,25 @@ def test_failed_flush_at_exit(impl, tmp_path):
     env = _env(impl)
     env.pop("PYTHONUNBUFFERED", None)  # buffered, so the write fails at exit
     with Zygote(PRELOAD) as zygote, open("/dev/full", "wb") as full:
+        assert zygote.warm_up(env)
         fresh = subprocess.run([sys.executable, "full.py"], cwd=tmp_path, env=env, stdout=full, stderr=subprocess.PIPE)
         warm = run_process(["full.py"], zygote=zygote, cwd=tmp_path, env=env, stdout=full, stderr=subprocess.PIPE)
         assert zygote.statistics["forked"] == 1
     assert (warm.returncode, warm.stderr) == (fresh.returncode, fresh.stderr)
     assert fresh.returncode == 120
+
+
+def test_first_run_goes_to_a_real_interpreter_while_the_zygote_starts(impl, tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    env = _env(impl)
+    with Zygote(PRELOAD) as zygote:
+        first = _same(zygote, ["probe.py"], tmp_path, env, forked=False)
+        assert zygote.statistics == {"forked": 0, "fresh_interpreter": 1, "zygotes_started": 1}
+        assert zygote.warm_up(env)
+        assert _same(zygote, ["probe.py"], tmp_path, env).stdout == first.stdout
+        assert zygote.statistics == {"forked": 1, "fresh_interpreter": 1, "zygotes_started": 1}
+    # Closed while still starting: stopped at once.
+    with Zygote(PRELOAD) as zygote:
+        _warm(zygote, ["probe.py"], tmp_path, env)
+        starting = zygote._process
+    assert starting.returncode is not None

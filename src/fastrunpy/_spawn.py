@@ -17,10 +17,11 @@ interpreter (a ``subprocess.Popen``) instead, and the zygote counts it:
 * platforms without ``fork()`` (everything but Linux and macOS).
 
 A file behind a loaded module, or a directory on ``sys.path``, that has
-changed since the zygote started means a new zygote first, never stale
-code.  So does a dead zygote, and every ``max_runs`` runs (children share
-the zygote's string-hash seed, where fresh interpreters would each draw
-their own).
+changed since the zygote started means a new zygote, never stale code.
+So does a dead zygote, and every ``max_runs`` runs (children share the
+zygote's string-hash seed, where fresh interpreters would each draw their
+own).  No run waits for a zygote's start-up: the run that starts one, and
+any before it is ready, go to a real interpreter (``warm_up()`` waits).
 """
 
 import os
@@ -202,7 +203,8 @@ class Zygote:
 
     # --- the warm process ---------------------------------------------------
 
-    def _start(self, env: "Dict[str, str]") -> bool:
+    def _start(self, env: "Dict[str, str]") -> None:
+        """Start the warm process; it is ready once it has reported what it loaded (see _ready)."""
         import socket
 
         self._stop()
@@ -218,15 +220,30 @@ class Zygote:
             )
         finally:
             theirs.close()
-        state, _ = _zygote.receive_message(ours)
-        if state is None:
-            ours.close()
-            process.wait()
-            self._failed = True
-            return False
-        self._process, self._control, self._state = process, ours, state
+        self._process, self._control, self._state = process, ours, {}
         self._runs = 0
         self.statistics["zygotes_started"] += 1
+
+    def _ready(self, wait: bool) -> bool:
+        """Whether the warm process has started and reported its state (waiting for it if asked)."""
+        if self._state:
+            return True
+        if self._control is None:
+            return False
+        if not wait:
+            import select
+
+            if not select.select([self._control], [], [], 0)[0]:
+                return False
+        state, _ = _zygote.receive_message(self._control)
+        if state is None:  # it ended before it was ready
+            assert self._process is not None
+            # An exit status: a preload failed to import, and always will.
+            # A signal: someone killed it, and the next run starts another.
+            self._failed = self._process.wait() > 0
+            self._stop()
+            return False
+        self._state = state
         return True
 
     def _stop(self) -> None:
@@ -234,19 +251,42 @@ class Zygote:
             self._control.close()  # the zygote kills its children and exits
             self._control = None
         if self._process is not None:
+            if not self._state:
+                self._process.kill()  # still starting: it has run nothing of anyone's
             self._process.wait()
             self._process = None
+        self._state = {}
 
     def _still_valid(self) -> bool:
         if self._process is None or self._process.poll() is not None or self._runs >= self.max_runs:
             return False
-        for path, signature in self._state["files"].items():
+        for path, signature in self._state.get("files", {}).items():
             if _zygote.signature(path) != signature:
                 return False
-        for path, signature in self._state["directories"].items():
+        for path, signature in self._state.get("directories", {}).items():
             if _zygote.signature(path) != signature:
                 return False
         return True
+
+    def warm_up(self, env: "Optional[Dict[str, str]]" = None) -> bool:
+        """Start the warm process for this start-up environment and wait until it is ready.
+
+        Optional: without it, the first spawn() starts it and runs its own
+        program in a real interpreter meanwhile.  False where no warm
+        process can serve (no fork(), a preload that fails, or a zygote
+        already serving another start-up environment).
+        """
+        env = dict(os.environ if env is None else env)
+        with self._lock:
+            if not _CAN_FORK or not self._serves(env):
+                return False
+            if self._process is not None and not self._state:
+                self._ready(wait=True)  # one already starting
+            if self._failed:
+                return False
+            if not self._still_valid():
+                self._start(env)
+            return self._ready(wait=True)
 
     def close(self) -> None:
         """Stop the warm process (programs it started that are still running are killed)."""
@@ -283,20 +323,32 @@ class Zygote:
             self.statistics["fresh_interpreter"] += 1
         return subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
 
+    def _serves(self, env: "Dict[str, str]") -> bool:
+        """Whether this zygote serves the start-up environment (the first one it was asked for)."""
+        startup = _startup_variables(env)
+        if self._startup is None:
+            self._startup = startup
+        return bool(startup == self._startup)
+
     def _warm_allowed(self, args: "List[str]", env: "Dict[str, str]", cwd: str) -> bool:
         if not _CAN_FORK or not args:
             return False
         first = args[0]
         if first.startswith("-") and first != "-" and not first.startswith("-m"):
             return False  # interpreter options: a zygote has only its own
-        startup = _startup_variables(env)
-        if self._startup is None:
-            self._startup = startup
-        elif startup != self._startup:
+        if not self._serves(env):
             return False  # a start-up this zygote did not have
+        if self._process is not None and not self._state:
+            self._ready(wait=False)  # ready by now, or ended before it was
+        if self._failed:
+            return False
         if not self._still_valid():
-            if self._failed or not self._start(env):
-                return False
+            # This run goes to a real interpreter while the new zygote
+            # starts beside it: no run waits for a zygote's start-up.
+            self._start(env)
+            return False
+        if not self._state:
+            return False  # still starting
         if "PYTHONSAFEPATH" not in env:
             directory = _program_directory(args, cwd)
             if directory is None or _shadows(directory, self._state["modules"]):
