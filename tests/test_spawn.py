@@ -329,6 +329,17 @@ EXIT_CASES = {
         "sys.addaudithook(hook)\n",
         None,
     ),
+    # A stream of the program's own: the interpreter flushes it, once.
+    "own_stream.py": (
+        "import os, sys\n"
+        "class Counting:\n"
+        "    def write(self, text):\n"
+        "        return len(text)\n"
+        "    def flush(self):\n"
+        "        os.write(2, b'flushed\\n')\n"
+        "sys.stdout = Counting()\n",
+        None,
+    ),
     # A thread still running could write after the flush.
     "daemon.py": ("import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n", None),
 }

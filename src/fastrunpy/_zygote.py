@@ -386,8 +386,9 @@ def _exit_status() -> "Optional[int]":
 
     What could: a thread still running (it may write to stdout after it was
     flushed here), and a flush of stdout or stderr that fails (the
-    interpreter then ends with 120).  Flushing here leaves the interpreter's
-    own flush nothing to do.
+    interpreter then ends with 120).  Flushing the interpreter's own streams
+    here leaves its own flush nothing to do; a stream the program put in
+    their place is left to the interpreter alone.
     """
     status = _PROGRAM_STATUS[0]
     if status is None:
@@ -397,9 +398,11 @@ def _exit_status() -> "Optional[int]":
     count = getattr(_thread, "_count", None)
     if count is None or count():
         return None
-    for stream in (sys.stdout, sys.stderr):
+    for stream, own in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
         if stream is None:
             continue
+        if stream is not own:
+            return None  # a stream of the program's: flushing it twice could show
         try:
             if stream.closed:
                 continue
