@@ -401,15 +401,15 @@ def _exit_status() -> "Optional[int]":
     for stream, own in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
         if stream is None:
             continue
-        if stream is not own:
+        if own is None or stream is not own:
             return None  # a stream of the program's: flushing it twice could show
         try:
-            if stream.closed:
+            if own.closed:
                 continue
         except BaseException:  # the interpreter skips a stream it cannot ask
             continue
         try:
-            stream.flush()
+            own.flush()
         except BaseException:  # the interpreter's flush will fail too: it reports it
             return None
     return status
