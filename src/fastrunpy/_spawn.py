@@ -280,8 +280,7 @@ class Zygote:
         with self._lock:
             if not _CAN_FORK or not self._serves(env):
                 return False
-            if self._process is not None and not self._state:
-                self._ready(wait=True)  # one already starting
+            self._ready(wait=True)  # one already starting: wait for it
             if self._failed:
                 return False
             if not self._still_valid():
@@ -338,8 +337,7 @@ class Zygote:
             return False  # interpreter options: a zygote has only its own
         if not self._serves(env):
             return False  # a start-up this zygote did not have
-        if self._process is not None and not self._state:
-            self._ready(wait=False)  # ready by now, or ended before it was
+        self._ready(wait=False)  # one starting: ready by now, or ended before it was
         if self._failed:
             return False
         if not self._still_valid():
