@@ -11,7 +11,9 @@ small build or lint step does).  Measured in the interpreter given by
   preloading the three modules (goal: at least 10x);
 * the first run of a new zygote (the warm process starts, then forks)
   against one plain subprocess (goal: at most 1.2x);
-* throughput with two runs in flight at once, both ways.
+* throughput with two runs in flight at once, both ways;
+* the same sequential and in-flight runs with ``fresh_seed=True`` (each run
+  in a new interpreter started ahead, with a string-hash seed of its own).
 
 Bytecode is written before timing and ``PYTHONDONTWRITEBYTECODE`` is unset,
 as users have it.
@@ -69,6 +71,19 @@ with fastrunpy.Zygote(preload) as zygote:
         list(pool.map(lambda _: warm(), range(runs)))
         parallel_warm = runs / (time.perf_counter() - started)
     statistics = zygote.statistics
+with fastrunpy.Zygote(preload, fresh_seed=True) as seeded:
+    seeded.warm_up()
+
+    def warm_seeded():
+        fastrunpy.run_process([script], zygote=seeded, check=True, **quiet)
+
+    warm_seeded()
+    each_seeded = timed(warm_seeded, runs)
+    with ThreadPoolExecutor(2) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: warm_seeded(), range(runs)))
+        parallel_seeded = runs / (time.perf_counter() - started)
+    seeded_statistics = seeded.statistics
 print("Python %s; %d sequential runs each" % (sys.version.split()[0], runs))
 print("fresh interpreter per run  %7.2f ms" % (each_fresh * 1e3))
 print("spawn from a zygote        %7.2f ms   %.1fx (goal 10x)" % (each_warm * 1e3, each_fresh / each_warm))
@@ -76,7 +91,10 @@ print("first run, fresh           %7.2f ms   (best of 5)" % (cold_fresh * 1e3))
 print("first run, new zygote      %7.2f ms   %.2fx (goal at most 1.2x; best of 5)" % (min(cold_spawn) * 1e3, min(cold_spawn) / cold_fresh))
 print("two in flight, fresh       %7.1f runs/s" % parallel_fresh)
 print("two in flight, spawn       %7.1f runs/s   %.1fx" % (parallel_warm, parallel_warm / parallel_fresh))
+print("fresh_seed=True, sequential %7.2f ms   %.1fx" % (each_seeded * 1e3, each_fresh / each_seeded))
+print("fresh_seed=True, two in flight %5.1f runs/s   %.1fx" % (parallel_seeded, parallel_seeded / parallel_fresh))
 print("zygote statistics:", statistics)
+print("fresh_seed zygote statistics:", seeded_statistics)
 '''
 
 PROGRAM = "import json, argparse, pathlib\nprint(json.dumps({'ok': True}))\n"

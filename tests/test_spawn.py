@@ -1,7 +1,8 @@
 """spawn() / run_process(): each run, checked against a fresh ``python ARGS...``.
 
 Every comparison runs the same command line twice: once through
-``subprocess.run([sys.executable, *args])`` and once forked from a zygote,
+``subprocess.run([sys.executable, *args])`` and once from a zygote (forked,
+or with ``fresh_seed`` a new interpreter started ahead),
 and compares what a caller can see (exit status, stdout, stderr) and what
 the program can see of its process (a probe prints it).  The zygote is
 started with ``impl.env``, so -m targets are found by the implementation
@@ -53,9 +54,10 @@ print(json.dumps({
 """
 
 
-@pytest.fixture
-def zygote(impl):
-    with Zygote(PRELOAD) as owner:
+@pytest.fixture(params=["forks", "fresh_seed"])
+def zygote(impl, request):
+    """A ready zygote, of each kind: one that forks its children, and one whose runs get new interpreters."""
+    with Zygote(PRELOAD, fresh_seed=request.param == "fresh_seed") as owner:
         assert owner.warm_up(_env(impl))
         yield owner
 
@@ -202,13 +204,14 @@ def test_failed_preload_means_fresh_interpreters(impl, tmp_path):
         assert zygote.statistics == {"forked": 0, "fresh_interpreter": 3, "zygotes_started": 1}
 
 
-def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path):
+@pytest.mark.parametrize("fresh_seed", [False, True])
+def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path, fresh_seed):
     library = tmp_path / "lib"
     library.mkdir()
     (library / "preloaded_value.py").write_text("VALUE = 1\n")
     (tmp_path / "show.py").write_text("import preloaded_value\nprint(preloaded_value.VALUE)\n")
     env = _env(impl, PYTHONPATH=str(library))
-    with Zygote(["preloaded_value"]) as zygote:
+    with Zygote(["preloaded_value"], fresh_seed=fresh_seed) as zygote:
         assert zygote.warm_up(env)
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
@@ -269,13 +272,14 @@ def _alive(pid):
     return status != "Z"
 
 
-def test_programs_die_with_their_runner(impl, tmp_path):
+@pytest.mark.parametrize("fresh_seed", [False, True])
+def test_programs_die_with_their_runner(impl, tmp_path, fresh_seed):
     """A runner killed mid-run leaves neither its zygote nor the running program behind."""
     (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")
     runner = textwrap.dedent(
         """\
         import sys, fastrunpy
-        zygote = fastrunpy.Zygote()
+        zygote = fastrunpy.Zygote(fresh_seed=sys.argv[1] == "True")
         zygote.warm_up()
         process = zygote.spawn(["sleeper.py"])
         print(process.pid, zygote._state["pid"], flush=True)
@@ -283,7 +287,7 @@ def test_programs_die_with_their_runner(impl, tmp_path):
         time.sleep(60)
         """
     )
-    started = subprocess.Popen([sys.executable, "-c", runner], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
+    started = subprocess.Popen([sys.executable, "-c", runner, str(fresh_seed)], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
     program, zygote = map(int, started.stdout.readline().split())
     assert _alive(program) and _alive(zygote)
     started.kill()
@@ -403,3 +407,41 @@ def test_first_run_goes_to_a_real_interpreter_while_the_zygote_starts(impl, tmp_
         _warm(zygote, ["probe.py"], tmp_path, env)
         starting = zygote._process
     assert starting.returncode is not None
+
+
+SEED = "import os, sys\nprint(hash('fastrunpy'), os.environ.get('PYTHONHASHSEED'))\n"
+
+
+def test_fresh_seed_gives_each_run_a_seed_of_its_own(impl, tmp_path):
+    (tmp_path / "seed.py").write_text(SEED)
+    env = _env(impl)
+    env.pop("PYTHONHASHSEED", None)
+    with Zygote(PRELOAD) as shared, Zygote(PRELOAD, fresh_seed=True, pool_size=1) as own:
+        assert shared.warm_up(env) and own.warm_up(env)
+        shared_seeds = {_warm(shared, ["seed.py"], tmp_path, env).stdout for _ in range(3)}
+        own_seeds = {_warm(own, ["seed.py"], tmp_path, env).stdout for _ in range(4)}
+        assert len(shared_seeds) == 1  # forked children share their zygote's (documented)
+        assert len(own_seeds) == 4
+        assert own.statistics == {"forked": 4, "fresh_interpreter": 0, "zygotes_started": 1}
+    # Where the caller's environment names a seed, every run has it, as a fresh interpreter would.
+    env["PYTHONHASHSEED"] = "4321"
+    with Zygote(PRELOAD, fresh_seed=True) as own:
+        assert own.warm_up(env)
+        first = _same(own, ["seed.py"], tmp_path, env)
+        assert _same(own, ["seed.py"], tmp_path, env).stdout == first.stdout
+        assert first.stdout.endswith(b" 4321\n")
+
+
+def test_fresh_seed_interpreter_that_cannot_start(impl, tmp_path):
+    """A new interpreter that fails to start: the request it was waiting for runs elsewhere, in full."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    # Imports in the zygote, not in the interpreters it starts for runs.
+    (library / "zygote_only.py").write_text("import sys\nif sys.argv[2:3] == ['one']:\n    raise ImportError('no')\n")
+    (tmp_path / "hi.py").write_text("print('hi')\n")
+    env = _env(impl, PYTHONPATH=str(library))
+    with Zygote(["zygote_only"], fresh_seed=True) as zygote:
+        assert zygote.warm_up(env)
+        for _ in range(3):
+            assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
+        assert zygote.statistics["forked"] == 0 and zygote.statistics["fresh_interpreter"] == 3

@@ -20,7 +20,10 @@ A file behind a loaded module, or a directory on ``sys.path``, that has
 changed since the zygote started means a new zygote, never stale code.
 So does a dead zygote, and every ``max_runs`` runs (children share the
 zygote's string-hash seed, where fresh interpreters would each draw their
-own).  No run waits for a zygote's start-up: the run that starts one, and
+own).  Callers who need a seed per run ask for ``fresh_seed=True``: the
+zygote then forks nothing of its own, but keeps ``pool_size`` new
+interpreters started ahead, each with the preloads imported and a seed of
+its own, and hands each request to one of them.  No run waits for a zygote's start-up: the run that starts one, and
 any before it is ready, go to a real interpreter (``warm_up()`` waits).
 """
 
@@ -189,9 +192,13 @@ class WarmProcess:
 class Zygote:
     """A warm interpreter that forks a fresh-looking process per spawn(); see the module docstring."""
 
-    def __init__(self, preload: "Sequence[str]" = (), *, max_runs: int = 1000) -> None:
+    def __init__(self, preload: "Sequence[str]" = (), *, max_runs: int = 1000, fresh_seed: bool = False, pool_size: int = 2) -> None:
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
         self.preload = tuple(preload)
         self.max_runs = max_runs
+        self.fresh_seed = fresh_seed
+        self.pool_size = pool_size
         self._lock = threading.Lock()
         self._process: "Optional[subprocess.Popen[bytes]]" = None
         self._control: Any = None
@@ -209,9 +216,10 @@ class Zygote:
 
         self._stop()
         ours, theirs = socket.socketpair()
+        mode = "fresh:%d" % self.pool_size if self.fresh_seed else "fork"
         try:
             process = subprocess.Popen(
-                [sys.executable, _MAIN, str(theirs.fileno()), *self.preload],
+                [sys.executable, _MAIN, str(theirs.fileno()), mode, *self.preload],
                 pass_fds=[theirs.fileno()],
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -258,7 +266,9 @@ class Zygote:
         self._state = {}
 
     def _still_valid(self) -> bool:
-        if self._process is None or self._process.poll() is not None or self._runs >= self.max_runs:
+        if self._process is None or self._process.poll() is not None:
+            return False
+        if self._runs >= self.max_runs and not self.fresh_seed:  # its children share its seed
             return False
         for path, signature in self._state.get("files", {}).items():
             if _zygote.signature(path) != signature:
@@ -316,9 +326,11 @@ class Zygote:
         cwd = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
         with self._lock:
             if self._warm_allowed(args, env, cwd):
-                self._runs += 1
-                self.statistics["forked"] += 1
-                return self._fork(args, env, cwd, stdin, stdout, stderr)
+                process = self._fork(args, env, cwd, stdin, stdout, stderr)
+                if process is not None:
+                    self._runs += 1
+                    self.statistics["forked"] += 1
+                    return process
             self.statistics["fresh_interpreter"] += 1
         return subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
 
@@ -353,7 +365,8 @@ class Zygote:
                 return False
         return True
 
-    def _fork(self, args: "List[str]", env: "Dict[str, str]", cwd: str, stdin: "Any", stdout: "Any", stderr: "Any") -> WarmProcess:
+    def _fork(self, args: "List[str]", env: "Dict[str, str]", cwd: str, stdin: "Any", stdout: "Any", stderr: "Any") -> "Optional[WarmProcess]":
+        """The program, started from the zygote; None if the zygote ended before starting it."""
         import socket
 
         to_close: List[int] = []
@@ -382,20 +395,31 @@ class Zygote:
         try:
             message = {"args": args, "executable": sys.executable, "cwd": cwd, "env": env}
             _zygote.send_message(self._control, message, fds + [status_theirs.fileno()])
+        except OSError:
+            pass  # it has died: WarmProcess() finds no report
         finally:
-            status_theirs.close()
+            status_theirs.close()  # the zygote's copy is the only one left: its end is the report's end
             for fd in to_close:
                 os.close(fd)
-        return WarmProcess(args, status_ours, *ours)
+        try:
+            return WarmProcess(args, status_ours, *ours)
+        except OSError:
+            # It died, or could not start a new interpreter for it (fresh_seed):
+            # nothing of the program ran, and a real interpreter runs it.
+            status_ours.close()
+            for stream in ours:
+                if stream is not None:
+                    stream.close()
+            return None
 
 
-_defaults: "Dict[Tuple[str, ...], Zygote]" = {}
+_defaults: "Dict[Tuple[Tuple[str, ...], bool], Zygote]" = {}
 _defaults_lock = threading.Lock()
 
 
-def default_zygote(preload: "Sequence[str]" = ()) -> Zygote:
-    """The interpreter's own zygote for these preloads, started on first use."""
-    key = tuple(preload)
+def default_zygote(preload: "Sequence[str]" = (), fresh_seed: bool = False) -> Zygote:
+    """The interpreter's own zygote for these preloads (and seed policy), started on first use."""
+    key = (tuple(preload), fresh_seed)
     with _defaults_lock:
         zygote = _defaults.get(key)
         if zygote is None:
@@ -403,7 +427,7 @@ def default_zygote(preload: "Sequence[str]" = ()) -> Zygote:
                 import atexit
 
                 atexit.register(_close_defaults)
-            zygote = _defaults[key] = Zygote(key)
+            zygote = _defaults[key] = Zygote(key[0], fresh_seed=fresh_seed)
         return zygote
 
 
@@ -413,9 +437,9 @@ def _close_defaults() -> None:
         zygote.close()
 
 
-def spawn(args: "Sequence[str]", *, preload: "Sequence[str]" = (), **options: "Any") -> "Any":
-    """``subprocess.Popen([sys.executable, *args], ...)``, forked from the default zygote where possible."""
-    return default_zygote(preload).spawn(args, **options)
+def spawn(args: "Sequence[str]", *, preload: "Sequence[str]" = (), fresh_seed: bool = False, **options: "Any") -> "Any":
+    """``subprocess.Popen([sys.executable, *args], ...)``, from the default zygote where possible."""
+    return default_zygote(preload, fresh_seed).spawn(args, **options)
 
 
 def run_process(
@@ -427,6 +451,7 @@ def run_process(
     check: bool = False,
     zygote: "Optional[Zygote]" = None,
     preload: "Sequence[str]" = (),
+    fresh_seed: bool = False,
     **options: "Any",
 ) -> "subprocess.CompletedProcess[bytes]":
     """``subprocess.run([sys.executable, *args], ...)`` through spawn()."""
@@ -434,7 +459,7 @@ def run_process(
         options["stdin"] = subprocess.PIPE
     if capture_output:
         options["stdout"] = options["stderr"] = subprocess.PIPE
-    owner = zygote if zygote is not None else default_zygote(preload)
+    owner = zygote if zygote is not None else default_zygote(preload, fresh_seed)
     process = owner.spawn(args, **options)
     try:
         stdout, stderr = process.communicate(input, timeout)

@@ -9,7 +9,10 @@ descriptors: the program's stdin, stdout and stderr, and a socket for
 reporting back.  A child forked ahead of the request (the spare) is handed
 it, takes it on and returns from serve() to run the program; the parent
 reports the child's pid, forks the next spare, and reports the child's
-wait status when it ends.  The child's exit ends early where nothing more
+wait status when it ends.  For a ``fresh_seed`` zygote each spare is
+instead a new interpreter, started from here ahead of time (so it has a
+hash seed of its own), that imports what the zygote did, says it is ready
+and serves one request the same way.  The child's exit ends early where nothing more
 of it can be seen (``_zygote_exit``).
 
 When the control socket closes (the caller has closed the zygote, or died),
@@ -100,15 +103,20 @@ def _loaded_state(fresh: "Set[str]") -> "Dict[str, Any]":
 
 
 def serve(fresh: "List[str]") -> "Any":
-    """Serve requests until the caller goes; in each forked child, return its Launch.
+    """Serve requests until the caller goes; in the process that takes one, return its Launch.
 
     ``fresh`` names the modules loaded before this process imported
-    anything of its own, as in any fresh interpreter.
+    anything of its own, as in any fresh interpreter.  The command line is
+    ``_zygote_main.py FD MODE PRELOAD...``.  MODE ``fork``: each spare is a
+    fork of this process.  ``fresh:N`` (a ``fresh_seed`` zygote): each
+    spare is a new interpreter with a hash seed of its own, N started
+    ahead.  ``one``: this process is such a spare, and FD its socket.
     """
     control_fd = int(sys.argv[1])
+    mode, _, count = sys.argv[2].partition(":")
     path0 = sys.path.pop(0) if sys.path else None  # this package's directory: no preload is found there
     try:
-        for name in sys.argv[2:]:
+        for name in sys.argv[3:]:
             __import__(name)
     finally:
         if path0 is not None:
@@ -120,19 +128,13 @@ def serve(fresh: "List[str]") -> "Any":
 
     _cli._compiler()  # and its compiler extension
     exit_hook = _exit_hook()
-    die_with_zygote = _death_signal_setter()
-    zygote_pid = os.getpid()
-
     # Ctrl-C at a terminal reaches the whole process group: it is for the
     # programs to handle, not for this process.
     _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_write, False)
-    old_wakeup = _signal.set_wakeup_fd(wake_write)
-    _signal.signal(_signal.SIGCHLD, _on_child)
+    os.set_inheritable(control_fd, False)  # no spare or program may hold it
     control = _socket.socket(fileno=control_fd)
-    children: Dict[int, int] = {}  # pid -> status descriptor
-    send_message(control, _loaded_state(set(fresh)))
+    if mode != "one":
+        send_message(control, _loaded_state(set(fresh)))
     # Every module loaded so far, kept alive for good by a cycle that no
     # collection will free once frozen (see _last_exit_handler).
     loaded = {name: module for name, module in sys.modules.items() if name not in ("__main__", "sys", "builtins")}
@@ -145,50 +147,97 @@ def serve(fresh: "List[str]") -> "Any":
         # heap left the program's own garbage uncollected at its exit.
         gc.freeze()
     del keeper
-    spare: "Optional[Tuple[int, Any]]" = None  # (pid, socket): a child forked ahead, waiting for a request
+    if mode == "one":
+        control.send(b"R")
+        message, fds = receive_message(control)
+        control.close()
+        if message is None or len(fds) != 4:
+            os._exit(0)  # the zygote is shutting down
+        return _become(message, fds, _cli, loaded, exit_hook)
+
+    die_with_zygote = _death_signal_setter()
+    zygote_pid = os.getpid()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    old_wakeup = _signal.set_wakeup_fd(wake_write)
+    _signal.signal(_signal.SIGCHLD, _on_child)
+    children: Dict[int, int] = {}  # pid -> status descriptor of a running program
+    spares: List[List[Any]] = []  # [pid, socket, ready] of each spare, oldest first
+    pending: List[Tuple[Any, List[int]]] = []  # requests waiting for a spare to be ready
+    wanted = int(count) if mode == "fresh" else 1
     while True:
-        if spare is None:
-            spare, launch = _fork_spare(control, children, (wake_read, wake_write), old_wakeup, die_with_zygote, zygote_pid)
+        while len(spares) < wanted:
+            if mode == "fresh":
+                spares.append([*_exec_spare(die_with_zygote, zygote_pid), False])
+                continue
+            spare, launch = _fork_spare(control, children, pending, (wake_read, wake_write), old_wakeup, die_with_zygote, zygote_pid)
             if launch is not None:  # in the spare, with its request
                 return _become(launch[0], launch[1], _cli, loaded, exit_hook)
+            spares.append([*spare, True])  # a fork is ready at once
+        ready = [spare for spare in spares if spare[2]]
+        if pending and ready:
+            spares.remove(ready[0])
+            _hand_over(ready[0][0], ready[0][1], pending.pop(0), children)
+            continue  # the next spare starts before anything else
+        starting = [spare[1].fileno() for spare in spares if spare[2] is False]
         try:
-            readable = select.select([control.fileno(), wake_read], [], [])[0]
+            readable = select.select([control.fileno(), wake_read, *starting], [], [])[0]
         except InterruptedError:
             continue
+        for spare in spares:
+            if spare[2] is False and spare[1].fileno() in readable:
+                # b"R": ready.  Nothing: it died starting; it is reaped below or on the next turn.
+                try:
+                    spare[2] = True if spare[1].recv(1) == b"R" else None
+                except OSError:
+                    spare[2] = None
         if wake_read in readable:
             try:
                 os.read(wake_read, 512)
             except BlockingIOError:
                 pass
-            if _reap(children, spare[0]):
-                spare[1].close()
-                spare = None  # it died waiting (killed by someone): fork another
-        if control.fileno() not in readable:
-            continue
-        message, fds = receive_message(control)
-        if message is None or len(fds) != 4:
-            for fd in fds:
-                os.close(fd)
+            ended = _reap(children, {spare[0] for spare in spares})
+            for spare in spares:
+                if spare[0] in ended:
+                    spare[1].close()
+            # Spares that died waiting (killed by someone) are replaced.
+            spares = [spare for spare in spares if spare[0] not in ended]
+            if any(os.WIFEXITED(status) and os.WEXITSTATUS(status) for status in ended.values()):
+                # A new interpreter failed to start (a preload no longer
+                # imports).  The callers of pending requests get no pid and
+                # run their programs elsewhere; the next check of the
+                # caller starts a new zygote.
+                _shut_down(children, spares, pending)
+        if control.fileno() in readable:
+            message, fds = receive_message(control)
             if message is None:
-                _shut_down(children, spare)
-            continue
-        assert spare is not None  # forked at the top of every turn
-        pid, channel = spare
-        spare = None
-        children[pid] = fds[3]
-        # The pid goes out first: the spare, once woken, tends to take this
-        # process's CPU, and the caller would wait for it to give it back.
-        _report(fds[3], b"P", pid)
-        try:
-            send_message(channel, message, fds)
-        except OSError:
-            pass  # it died just now: its status is reported as it is reaped
-        channel.close()
-        for fd in fds[:3]:
-            os.close(fd)
+                _shut_down(children, spares, pending)
+            for fd in fds:
+                os.set_inheritable(fd, False)  # a new interpreter started here must not get them
+            if len(fds) == 4:
+                pending.append((message, fds))
+            else:
+                for fd in fds:
+                    os.close(fd)
 
 
-def _fork_spare(control: "Any", children: "Dict[int, int]", wake: "Tuple[int, int]", old_wakeup: int, die_with_zygote: "Any", zygote_pid: int) -> "Any":
+def _hand_over(pid: int, channel: "Any", request: "Tuple[Any, List[int]]", children: "Dict[int, int]") -> None:
+    """Give a request to a ready spare, which becomes its program."""
+    message, fds = request
+    children[pid] = fds[3]
+    # The pid goes out first: the spare, once woken, tends to take this
+    # process's CPU, and the caller would wait for it to give it back.
+    _report(fds[3], b"P", pid)
+    try:
+        send_message(channel, message, fds)
+    except OSError:
+        pass  # it died just now: its status is reported as it is reaped
+    channel.close()
+    for fd in fds[:3]:
+        os.close(fd)
+
+
+def _fork_spare(control: "Any", children: "Dict[int, int]", pending: "List[Tuple[Any, List[int]]]", wake: "Tuple[int, int]", old_wakeup: int, die_with_zygote: "Any", zygote_pid: int) -> "Any":
     """Fork the child that will serve the next request, ahead of it.
 
     The fork and the child's own set-up then happen while the previous
@@ -211,6 +260,9 @@ def _fork_spare(control: "Any", children: "Dict[int, int]", wake: "Tuple[int, in
     os.close(control.detach())  # the caller's going must reach the zygote alone
     for status_fd in children.values():
         os.close(status_fd)
+    for _message, fds in pending:  # other callers' descriptors
+        for fd in fds:
+            os.close(fd)
     for fd in wake:
         os.close(fd)
     _signal.set_wakeup_fd(old_wakeup)
@@ -219,6 +271,31 @@ def _fork_spare(control: "Any", children: "Dict[int, int]", wake: "Tuple[int, in
     if message is None or len(fds) != 4:
         os._exit(0)  # the zygote is shutting down
     return None, (message, fds)
+
+
+def _exec_spare(die_with_zygote: "Any", zygote_pid: int) -> "Tuple[int, Any]":
+    """Start a new interpreter that imports what this one did and serves one request.
+
+    Started like this process (same executable, script and environment),
+    it draws a string-hash seed of its own.  Forked from here, not from the
+    caller, so that it dies with this process, as forked spares do.
+    """
+    import _socket
+
+    ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid:
+        theirs.close()
+        return pid, ours
+    try:
+        if die_with_zygote is not None:
+            die_with_zygote()
+            if os.getppid() != zygote_pid:
+                os.kill(os.getpid(), _signal.SIGKILL)
+        os.set_inheritable(theirs.fileno(), True)  # every other descriptor of this process closes at exec
+        os.execv(sys.executable, [sys.executable, sys.argv[0], str(theirs.fileno()), "one", *sys.argv[3:]])
+    finally:
+        os._exit(127)
 
 
 def _death_signal_setter() -> "Any":
@@ -254,29 +331,30 @@ def _report(status_fd: int, kind: bytes, value: int) -> None:
         pass  # the caller stopped listening
 
 
-def _reap(children: "Dict[int, int]", spare_pid: int = 0) -> bool:
-    """Reap ended children and report each to its caller; True if the spare was among them."""
-    spare_died = False
+def _reap(children: "Dict[int, int]", spare_pids: "Set[int]") -> "Dict[int, int]":
+    """Reap ended children and report each to its caller; return the spares among them (pid: status)."""
+    ended_spares: Dict[int, int] = {}
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return spare_died
+            return ended_spares
         if pid == 0:
-            return spare_died
+            return ended_spares
         status_fd = children.pop(pid, None)
         if status_fd is not None:
             _report(status_fd, b"S", status)
             os.close(status_fd)
-        elif pid == spare_pid:
-            spare_died = True
+        elif pid in spare_pids:
+            ended_spares[pid] = status
 
 
-def _shut_down(children: "Dict[int, int]", spare: "Optional[Tuple[int, Any]]") -> None:
-    """The caller has gone: nothing started here may outlive it."""
-    pids = list(children)
-    if spare is not None:
-        pids.append(spare[0])
+def _shut_down(children: "Dict[int, int]", spares: "List[List[Any]]", pending: "List[Tuple[Any, List[int]]]") -> None:
+    """The caller has gone (or the zygote can serve no more): nothing started here may outlive it."""
+    for _message, fds in pending:
+        for fd in fds:
+            os.close(fd)
+    pids = list(children) + [spare[0] for spare in spares]
     for pid in pids:
         try:
             os.kill(pid, _signal.SIGKILL)
@@ -300,7 +378,7 @@ def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Di
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     # The zygote's objects stay frozen: unfrozen, the program's collections
     # and its exit would walk (and copy, page by page) all of them.
-    os.close(fds[3])
+    os.close(fds[3])  # the status socket: the zygote reports, not the program
     for target, fd in enumerate(fds[:3]):
         if fd != target:
             os.dup2(fd, target)
