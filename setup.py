@@ -29,6 +29,8 @@ CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h"]
 COMPILE_PYX = "src/fastrunpy/_compile.pyx"
 # How a spawn()'s child leaves (see its docstring).
 ZYGOTE_EXIT_PYX = "src/fastrunpy/_zygote_exit.pyx"
+# A spawn() spare's pages, copied before its request (Linux only: /proc, madvise).
+ZYGOTE_MEMORY_PYX = "src/fastrunpy/_zygote_memory.pyx"
 
 # What cythonize() may rewrite on an Extension from the "# distutils:" header
 # of the .pyx.  setuptools' own Cython hook copies back only the sources and
@@ -143,7 +145,7 @@ class OptionalBuildExt(build_ext):
 def _extensions():
     if _env_flag("FASTRUNPY_NO_EXTENSIONS"):
         return []
-    return [
+    extensions = [
         Extension(
             "fastrunpy._core",
             [CORE_PYX],
@@ -153,6 +155,9 @@ def _extensions():
         Extension("fastrunpy._compile", [COMPILE_PYX]),
         Extension("fastrunpy._zygote_exit", [ZYGOTE_EXIT_PYX]),
     ]
+    if sys.platform.startswith("linux"):
+        extensions.append(Extension("fastrunpy._zygote_memory", [ZYGOTE_MEMORY_PYX]))
+    return extensions
 
 
 def _setup(ext_modules):

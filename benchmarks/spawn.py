@@ -8,7 +8,9 @@ small build or lint step does).  Measured in the interpreter given by
 
 * ``--runs`` sequential runs through ``subprocess.run([sys.executable,
   script])`` and through ``fastrunpy.run_process([script])`` with a zygote
-  preloading the three modules (goal: at least 10x);
+  preloading the three modules, in alternating blocks of 20 back-to-back
+  runs so that a machine whose speed drifts (a shared VM) slows both alike
+  (goal: at least 10x);
 * the first run of a new zygote (the warm process starts, then forks)
   against one plain subprocess (goal: at most 1.2x);
 * throughput with two runs in flight at once, both ways;
@@ -46,6 +48,23 @@ def timed(function, count):
     return (time.perf_counter() - started) / count
 
 
+def side_by_side(first, second, count, block=20):
+    """Mean time of each, in alternating blocks of back-to-back runs.
+
+    Blocks, so that a machine whose speed drifts slows both alike; runs
+    back to back within a block, so that no pause between two runs does
+    work ahead for the second.
+    """
+    totals = [0.0, 0.0]
+    done = 0
+    while done < count:
+        size = min(block, count - done)
+        for index in (0, 1):
+            totals[index] += timed((first, second)[index], size) * size
+        done += size
+    return totals[0] / count, totals[1] / count
+
+
 fresh()  # bytecode on disk
 cold_fresh = min(timed(fresh, 1) for _ in range(5))
 cold_spawn = []
@@ -61,8 +80,7 @@ with fastrunpy.Zygote(preload) as zygote:
         fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
 
     warm()
-    each_fresh = timed(fresh, runs)
-    each_warm = timed(warm, runs)
+    each_fresh, each_warm = side_by_side(fresh, warm, runs)
     with ThreadPoolExecutor(2) as pool:
         started = time.perf_counter()
         list(pool.map(lambda _: fresh(), range(runs)))
@@ -78,7 +96,7 @@ with fastrunpy.Zygote(preload, fresh_seed=True) as seeded:
         fastrunpy.run_process([script], zygote=seeded, check=True, **quiet)
 
     warm_seeded()
-    each_seeded = timed(warm_seeded, runs)
+    each_fresh_again, each_seeded = side_by_side(fresh, warm_seeded, runs)
     with ThreadPoolExecutor(2) as pool:
         started = time.perf_counter()
         list(pool.map(lambda _: warm_seeded(), range(runs)))
@@ -91,7 +109,7 @@ print("first run, fresh           %7.2f ms   (best of 5)" % (cold_fresh * 1e3))
 print("first run, new zygote      %7.2f ms   %.2fx (goal at most 1.2x; best of 5)" % (min(cold_spawn) * 1e3, min(cold_spawn) / cold_fresh))
 print("two in flight, fresh       %7.1f runs/s" % parallel_fresh)
 print("two in flight, spawn       %7.1f runs/s   %.1fx" % (parallel_warm, parallel_warm / parallel_fresh))
-print("fresh_seed=True, sequential %7.2f ms   %.1fx" % (each_seeded * 1e3, each_fresh / each_seeded))
+print("fresh_seed=True, sequential %7.2f ms   %.1fx (fresh: %.2f ms in turn with it)" % (each_seeded * 1e3, each_fresh_again / each_seeded, each_fresh_again * 1e3))
 print("fresh_seed=True, two in flight %5.1f runs/s   %.1fx" % (parallel_seeded, parallel_seeded / parallel_fresh))
 print("zygote statistics:", statistics)
 print("fresh_seed zygote statistics:", seeded_statistics)

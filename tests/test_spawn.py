@@ -445,3 +445,37 @@ def test_fresh_seed_interpreter_that_cannot_start(impl, tmp_path):
         for _ in range(3):
             assert _warm(zygote, ["hi.py"], tmp_path, env).stdout == b"hi\n"
         assert zygote.statistics["forked"] == 0 and zygote.statistics["fresh_interpreter"] == 3
+
+
+PAGES_PROBE = """\
+import os, sys
+from fastrunpy import _zygote
+take_pages = _zygote._page_taker()
+if take_pages is None:
+    print("none")
+    sys.exit()
+data = bytearray(b"shared" * 100000)  # written before the fork: shared with the child
+stop_read, stop_write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    copied, stopped = take_pages(stop_read)
+    again = take_pages(stop_read)  # nothing left shared
+    data[:6] = b"child!"  # the child's copy only
+    os.write(stop_write, b"x")
+    late = take_pages(stop_read)  # the request has come: stops at once
+    print(copied > 100, stopped, again, late[1], data[:12] == b"child!shared", flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("parent", data == bytearray(b"shared" * 100000))
+"""
+
+
+def test_spare_takes_its_pages_while_it_waits(impl, tmp_path):
+    """The page copying a spare does changes no memory, and stops when its request comes."""
+    (tmp_path / "pages.py").write_text(PAGES_PROBE)
+    done = subprocess.run([sys.executable, "pages.py"], cwd=tmp_path, env=_env(impl), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    if impl.name == "python":
+        assert done.stdout == b"none\n"  # a pure-Python install waits idle
+    else:
+        assert done.stdout == b"True False (0, False) True True\nparent True\n"

@@ -128,6 +128,9 @@ def serve(fresh: "List[str]") -> "Any":
 
     _cli._compiler()  # and its compiler extension
     exit_hook = _exit_hook()
+    # Loaded here, with everything else the children share (ctypes, for one).
+    die_with_zygote = _death_signal_setter() if mode != "one" else None  # a spare has it set before exec
+    take_pages = _page_taker() if mode == "fork" else None
     # Ctrl-C at a terminal reaches the whole process group: it is for the
     # programs to handle, not for this process.
     _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
@@ -155,7 +158,7 @@ def serve(fresh: "List[str]") -> "Any":
             os._exit(0)  # the zygote is shutting down
         return _become(message, fds, _cli, loaded, exit_hook)
 
-    die_with_zygote = _death_signal_setter()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     zygote_pid = os.getpid()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -170,7 +173,10 @@ def serve(fresh: "List[str]") -> "Any":
             if mode == "fresh":
                 spares.append([*_exec_spare(die_with_zygote, zygote_pid), False])
                 continue
-            spare, launch = _fork_spare(control, children, pending, (wake_read, wake_write), old_wakeup, die_with_zygote, zygote_pid)
+            # A spare copies its pages only with a CPU to spare: with every
+            # one running a program, it would only slow them down.
+            taker = take_pages if len(children) < cpus else None
+            spare, launch = _fork_spare(control, children, pending, (wake_read, wake_write), old_wakeup, die_with_zygote, zygote_pid, taker)
             if launch is not None:  # in the spare, with its request
                 return _become(launch[0], launch[1], _cli, loaded, exit_hook)
             spares.append([*spare, True])  # a fork is ready at once
@@ -237,7 +243,16 @@ def _hand_over(pid: int, channel: "Any", request: "Tuple[Any, List[int]]", child
         os.close(fd)
 
 
-def _fork_spare(control: "Any", children: "Dict[int, int]", pending: "List[Tuple[Any, List[int]]]", wake: "Tuple[int, int]", old_wakeup: int, die_with_zygote: "Any", zygote_pid: int) -> "Any":
+def _fork_spare(
+    control: "Any",
+    children: "Dict[int, int]",
+    pending: "List[Tuple[Any, List[int]]]",
+    wake: "Tuple[int, int]",
+    old_wakeup: int,
+    die_with_zygote: "Any",
+    zygote_pid: int,
+    take_pages: "Any",
+) -> "Any":
     """Fork the child that will serve the next request, ahead of it.
 
     The fork and the child's own set-up then happen while the previous
@@ -266,6 +281,8 @@ def _fork_spare(control: "Any", children: "Dict[int, int]", pending: "List[Tuple
     for fd in wake:
         os.close(fd)
     _signal.set_wakeup_fd(old_wakeup)
+    if take_pages is not None:
+        take_pages(theirs.fileno())  # until the request comes
     message, fds = receive_message(theirs)
     theirs.close()
     if message is None or len(fds) != 4:
@@ -296,6 +313,19 @@ def _exec_spare(die_with_zygote: "Any", zygote_pid: int) -> "Tuple[int, Any]":
         os.execv(sys.executable, [sys.executable, sys.argv[0], str(theirs.fileno()), "one", *sys.argv[3:]])
     finally:
         os._exit(127)
+
+
+def _page_taker() -> "Any":
+    """The compiled function a spare copies its shared pages with while it waits (None: it waits idle)."""
+    from . import _want_extensions
+
+    if not _want_extensions() or "FASTRUNPY_SPARE_IDLE" in os.environ:
+        return None
+    try:
+        from . import _zygote_memory
+    except ImportError:  # not Linux, or a pure-Python install
+        return None
+    return _zygote_memory.take_pages
 
 
 def _death_signal_setter() -> "Any":

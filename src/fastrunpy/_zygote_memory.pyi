@@ -1,0 +1,3 @@
+from typing import Optional, Tuple
+
+def take_pages(stop_fd: int) -> Optional[Tuple[int, bool]]: ...
