@@ -486,11 +486,42 @@ def _watched_paths(entry: "Any") -> "Tuple[Tuple[str, ...], Tuple[str, ...]]":
     """
     if type(entry) is _ScriptEntry:
         return (entry.full_path,), ()
+    if type(entry) is _WatchedFiles:
+        return entry.files, entry.directories
     files = (entry.source,) if entry.bytecode is None else (entry.source, entry.bytecode)
     directories = tuple(
         [os.path.abspath(_finder_directory(finder)) for _, finder, _ in entry.probes if finder is not None]
     )
     return files, directories
+
+
+class _WatchedFiles:
+    """Files and directories whose changes count as one: what a spawn() zygote loaded."""
+
+    __slots__ = ("files", "directories", "trust")
+
+    def __init__(self, files: "Tuple[str, ...]", directories: "Tuple[str, ...]") -> None:
+        self.files = files
+        self.directories = directories  # (sys.path entries: every change counts)
+        self.trust: "Any" = None
+
+
+def _unchanged(watched: "_WatchedFiles", still_the_same: "Any") -> bool:
+    """Whether nothing in ``watched`` changed: the kernel's word where it vouches, else still_the_same().
+
+    still_the_same() is the stat() check; in "auto" it runs only until the
+    kernel watches everything, and again after any change is reported.
+    """
+    if _validation != "auto":
+        return bool(still_the_same())
+    if _trusted(watched):
+        return True
+    token = _begin_trust(watched)
+    if not still_the_same():
+        return False
+    if token is not None:
+        _confirm_trust(watched, token)
+    return True
 
 
 # --- run_path of a plain script file -------------------------------------

@@ -44,6 +44,13 @@ _MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_zygote_main.p
 _CAN_FORK = sys.platform.startswith(("linux", "darwin")) and hasattr(os, "fork")
 
 
+def _implementation() -> "Any":
+    """The core fastrunpy runs with (compiled, or the pure twin): it watches files for changes."""
+    import fastrunpy
+
+    return sys.modules["fastrunpy._core" if fastrunpy.IMPLEMENTATION == "cython" else "fastrunpy._core_py"]
+
+
 def _startup_variables(env: "Dict[str, str]") -> "Tuple[Tuple[str, str], ...]":
     """The environment the interpreter reads while starting up; a zygote serves only its own."""
     return tuple(
@@ -203,6 +210,7 @@ class Zygote:
         self._process: "Optional[subprocess.Popen[bytes]]" = None
         self._control: Any = None
         self._state: Dict[str, Any] = {}
+        self._watched: Any = None  # the files and directories in _state, as the caches watch theirs
         self._startup: Any = None  # the start-up environment this zygote serves (its first request's)
         self._failed = False  # the warm process could not start (a preload failed to import)
         self._runs = 0
@@ -252,6 +260,7 @@ class Zygote:
             self._stop()
             return False
         self._state = state
+        self._watched = _implementation()._WatchedFiles(tuple(state["files"]), tuple(state["directories"]))
         return True
 
     def _stop(self) -> None:
@@ -270,10 +279,17 @@ class Zygote:
             return False
         if self._runs >= self.max_runs and not self.fresh_seed:  # its children share its seed
             return False
-        for path, signature in self._state.get("files", {}).items():
+        if not self._state:
+            return True  # still starting: nothing loaded to check yet
+        # A stat() of each file, unless the kernel vouches that none changed
+        # (validation "auto", the compiled core, Linux: one epoll_wait()).
+        return bool(_implementation()._unchanged(self._watched, self._same_files))
+
+    def _same_files(self) -> bool:
+        for path, signature in self._state["files"].items():
             if _zygote.signature(path) != signature:
                 return False
-        for path, signature in self._state.get("directories", {}).items():
+        for path, signature in self._state["directories"].items():
             if _zygote.signature(path) != signature:
                 return False
         return True
