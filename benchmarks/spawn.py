@@ -73,35 +73,32 @@ for _ in range(5):
     with fastrunpy.Zygote(preload) as zygote:
         fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
         cold_spawn.append(time.perf_counter() - started)
-with fastrunpy.Zygote(preload) as zygote:
-    zygote.warm_up()
 
-    def warm():
-        fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
 
-    warm()
-    each_fresh, each_warm = side_by_side(fresh, warm, runs)
+def in_flight(function):
+    """Runs per second with two in flight at once."""
     with ThreadPoolExecutor(2) as pool:
         started = time.perf_counter()
-        list(pool.map(lambda _: fresh(), range(runs)))
-        parallel_fresh = runs / (time.perf_counter() - started)
-        started = time.perf_counter()
-        list(pool.map(lambda _: warm(), range(runs)))
-        parallel_warm = runs / (time.perf_counter() - started)
-    statistics = zygote.statistics
-with fastrunpy.Zygote(preload, fresh_seed=True) as seeded:
-    seeded.warm_up()
+        list(pool.map(lambda _: function(), range(runs)))
+        return runs / (time.perf_counter() - started)
 
-    def warm_seeded():
-        fastrunpy.run_process([script], zygote=seeded, check=True, **quiet)
 
-    warm_seeded()
-    each_fresh_again, each_seeded = side_by_side(fresh, warm_seeded, runs)
-    with ThreadPoolExecutor(2) as pool:
-        started = time.perf_counter()
-        list(pool.map(lambda _: warm_seeded(), range(runs)))
-        parallel_seeded = runs / (time.perf_counter() - started)
-    seeded_statistics = seeded.statistics
+def measured(**options):
+    """(fresh, warm) seconds a run side by side, warm runs/s in flight, statistics: one kind of zygote."""
+    with fastrunpy.Zygote(preload, **options) as zygote:
+        zygote.warm_up()
+
+        def warm():
+            fastrunpy.run_process([script], zygote=zygote, check=True, **quiet)
+
+        warm()
+        each_fresh, each_warm = side_by_side(fresh, warm, runs)
+        return each_fresh, each_warm, in_flight(warm), zygote.statistics
+
+
+each_fresh, each_warm, parallel_warm, statistics = measured()
+parallel_fresh = in_flight(fresh)
+each_fresh_again, each_seeded, parallel_seeded, seeded_statistics = measured(fresh_seed=True)
 print("Python %s; %d sequential runs each" % (sys.version.split()[0], runs))
 print("fresh interpreter per run  %7.2f ms" % (each_fresh * 1e3))
 print("spawn from a zygote        %7.2f ms   %.1fx (goal 10x)" % (each_warm * 1e3, each_fresh / each_warm))
