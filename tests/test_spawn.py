@@ -271,7 +271,7 @@ def _alive(pid):
         return False
     try:
         status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:  # reaped between the two looks
+    except (FileNotFoundError, ProcessLookupError):  # reaped between the two looks, or while reading
         return False
     return status != "Z"
 
