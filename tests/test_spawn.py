@@ -231,6 +231,30 @@ def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path, fresh_seed)
         assert zygote.statistics == {"forked": 4, "fresh_interpreter": 2, "zygotes_started": 3}
 
 
+@pytest.mark.parametrize("fresh_seed", [False, True], ids=["forks", "fresh_seed"])
+def test_environment_is_the_callers_whole(impl, tmp_path, fresh_seed):
+    """os.environ as a fresh interpreter has it: the zygote's own, another, and one a preload changed.
+
+    A forked run asked for the zygote's own environment gets none sent with
+    the request; the zygote's state says what its children hold.
+    """
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "changes_env.py").write_text("import os\nos.environ['SET_BY_PRELOAD'] = '1'\ndel os.environ['DROPPED_BY_PRELOAD']\n")
+    (library / "plain_preload.py").write_text("")
+    (tmp_path / "env.py").write_text("import json, os\nprint(json.dumps(dict(os.environ), sort_keys=True))\n")
+    env = _env(impl, PYTHONPATH=str(library), DROPPED_BY_PRELOAD="kept")
+    other = dict(env, SPAWN_MARKER="other")
+    for preload in (["plain_preload"], ["changes_env"]):
+        with Zygote(preload, fresh_seed=fresh_seed) as zygote:
+            assert zygote.warm_up(env)
+            for _ in range(2):
+                for asked in (env, other, env):
+                    done = _same(zygote, ["env.py"], tmp_path, asked)
+                    assert json.loads(done.stdout) == asked
+            assert zygote.statistics["fresh_interpreter"] == 0
+
+
 def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
     (tmp_path / "hi.py").write_text("print('hi')\n")
     (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")

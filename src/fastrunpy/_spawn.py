@@ -409,7 +409,10 @@ class Zygote:
                 fds.append(given.fileno())
         status_ours, status_theirs = socket.socketpair()
         try:
-            message = {"args": args, "executable": sys.executable, "cwd": cwd, "env": env}
+            # A forked child already holds the zygote's environment; a
+            # fresh_seed spare started its own interpreter, and compares.
+            same = not self.fresh_seed and env == self._state["environ"]
+            message = {"args": args, "executable": sys.executable, "cwd": cwd, "env": None if same else env}
             _zygote.send_message(self._control, message, fds + [status_theirs.fileno()])
         except OSError:
             pass  # it has died: WarmProcess() finds no report

@@ -99,6 +99,9 @@ def _loaded_state(fresh: "Set[str]") -> "Dict[str, Any]":
         "files": files,
         "directories": directories,
         "modules": sorted({name.partition(".")[0] for name in sys.modules if name not in fresh}),
+        # What a forked child's os.environ holds before its request changes
+        # it: a request for this same environment sends none.
+        "environ": dict(os.environ),
     }
 
 
@@ -114,6 +117,9 @@ def serve(fresh: "List[str]") -> "Any":
     """
     control_fd = int(sys.argv[1])
     mode, _, count = sys.argv[2].partition(":")
+    # The environment this process started with: a preload may change
+    # os.environ, and a new interpreter must start as this one did.
+    startup_environ = dict(os.environ)
     path0 = sys.path.pop(0) if sys.path else None  # this package's directory: no preload is found there
     try:
         for name in sys.argv[3:]:
@@ -171,7 +177,7 @@ def serve(fresh: "List[str]") -> "Any":
     while True:
         while len(spares) < wanted:
             if mode == "fresh":
-                spares.append([*_exec_spare(die_with_zygote, zygote_pid), False])
+                spares.append([*_exec_spare(die_with_zygote, zygote_pid, startup_environ), False])
                 continue
             # A spare copies its pages only with a CPU to spare: with every
             # one running a program, it would only slow them down.
@@ -290,7 +296,7 @@ def _fork_spare(
     return None, (message, fds)
 
 
-def _exec_spare(die_with_zygote: "Any", zygote_pid: int) -> "Tuple[int, Any]":
+def _exec_spare(die_with_zygote: "Any", zygote_pid: int, environ: "Dict[str, str]") -> "Tuple[int, Any]":
     """Start a new interpreter that imports what this one did and serves one request.
 
     Started like this process (same executable, script and environment),
@@ -310,7 +316,7 @@ def _exec_spare(die_with_zygote: "Any", zygote_pid: int) -> "Tuple[int, Any]":
             if os.getppid() != zygote_pid:
                 os.kill(os.getpid(), _signal.SIGKILL)
         os.set_inheritable(theirs.fileno(), True)  # every other descriptor of this process closes at exec
-        os.execv(sys.executable, [sys.executable, sys.argv[0], str(theirs.fileno()), "one", *sys.argv[3:]])
+        os.execve(sys.executable, [sys.executable, sys.argv[0], str(theirs.fileno()), "one", *sys.argv[3:]], environ)
     finally:
         os._exit(127)
 
@@ -418,7 +424,10 @@ def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Di
     _reopen_stdio()
     os.chdir(message["cwd"])
     env = message["env"]
-    if env != os.environ:  # usually the zygote's own: nothing to set
+    # None: the caller's environment is this process's own.  Comparing the
+    # two here would touch every string in os.environ, and each page that
+    # holds one would be copied from the zygote's.
+    if env is not None and env != os.environ:
         os.environ.clear()
         os.environ.update(env)
     if hasattr(sys, "orig_argv"):
