@@ -498,6 +498,59 @@ print("parent", data == bytearray(b"shared" * 100000))
 """
 
 
+LISTED_PAGES_PROBE = """\
+import mmap, os, sys
+from fastrunpy import _zygote
+take_pages = _zygote._page_taker()
+if take_pages is None:
+    print("none")
+    sys.exit()
+note_pages = _zygote._page_noter()
+page = mmap.PAGESIZE
+data = bytearray(b"s" * (page * 400))  # written before the forks: shared with each child
+stop_read, stop_write = os.pipe()
+
+
+def child(job):
+    pid = os.fork()
+    if pid == 0:
+        result = job()
+        print(*result, flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def first_run():
+    for offset in range(0, len(data), page * 20):
+        data[offset] = ord("w")  # 20 pages this run wrote
+    noted = note_pages()
+    return [noted >= 20]
+
+
+def next_spare():
+    copied, stopped = take_pages(stop_read)
+    again = take_pages(stop_read)
+    data[0] = ord("x")
+    return [0 < copied < 300, stopped, again[0], data[:2] == b"xs", data.count(b"s") == len(data) - 1]
+
+
+child(first_run)
+child(next_spare)  # copies what the first run listed, not all 400 pages of data
+print("parent", data == bytearray(b"s" * (page * 400)))
+"""
+
+
+def test_spares_copy_the_pages_earlier_runs_wrote(impl, tmp_path):
+    """With a list left by an earlier run, a spare copies those pages only; memory unchanged."""
+    (tmp_path / "listed.py").write_text(LISTED_PAGES_PROBE)
+    done = subprocess.run([sys.executable, "listed.py"], cwd=tmp_path, env=_env(impl), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    if impl.name == "python":
+        assert done.stdout == b"none\n"
+    else:
+        assert done.stdout == b"True\nTrue False 0 True True\nparent True\n"
+
+
 def test_spare_takes_its_pages_while_it_waits(impl, tmp_path):
     """The page copying a spare does changes no memory, and stops when its request comes."""
     (tmp_path / "pages.py").write_text(PAGES_PROBE)

@@ -137,6 +137,7 @@ def serve(fresh: "List[str]") -> "Any":
     # Loaded here, with everything else the children share (ctypes, for one).
     die_with_zygote = _death_signal_setter() if mode != "one" else None  # a spare has it set before exec
     take_pages = _page_taker() if mode == "fork" else None
+    _NOTE_PAGES[0] = _page_noter() if take_pages is not None else None
     # Ctrl-C at a terminal reaches the whole process group: it is for the
     # programs to handle, not for this process.
     _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
@@ -334,6 +335,17 @@ def _page_taker() -> "Any":
     return _zygote_memory.take_pages
 
 
+def _page_noter() -> "Any":
+    """The compiled function a child lists the pages it wrote with at its exit, for the next spares (or None)."""
+    from . import _zygote_memory
+
+    return _zygote_memory.note_written_pages if _zygote_memory.share_page_list() else None
+
+
+# In the zygote's children: what lists the pages a run wrote (see _page_noter).
+_NOTE_PAGES: "List[Any]" = [None]
+
+
 def _death_signal_setter() -> "Any":
     """A function that has the calling process killed when its parent dies (Linux), or None.
 
@@ -466,6 +478,9 @@ def _last_exit_handler(loaded: "Dict[str, Any]", exit_hook: "Any") -> None:
         status = _exit_status()
         if status is not None:
             exit_hook.arm(status)
+    note_pages = _NOTE_PAGES[0]
+    if note_pages is not None:
+        note_pages()  # what is left of the exit writes little of the zygote's memory
 
 
 # How the program ended, as the process's exit status; None where unknown.

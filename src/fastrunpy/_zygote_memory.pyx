@@ -12,6 +12,15 @@ every page still shared with the zygote (``MADV_POPULATE_WRITE``, Linux
 It stops as soon as a descriptor becomes readable (the request has come):
 what is left is copied on demand, as before.  Nothing here changes what
 the program sees; it costs memory (the pages copied) and the idle CPU.
+
+Copying every shared page costs more than a run needs: a small program
+writes to about a third of them, and on a machine with two CPUs the spare
+rarely finished before its request.  So runs teach the spares that follow:
+each child, at its exit, lists the pages it holds as its own in a small
+memory shared by the zygote and all its children (``note_written_pages``),
+and a spare with such a list copies those pages alone.  The list is only a
+guide: a spare copies a page of it only if the page lies in one of its own
+private writable regions and is still shared.
 """
 
 from libc.stdint cimport uint64_t
@@ -20,6 +29,12 @@ from libc.stdio cimport FILE, fclose, fgets, fopen, sscanf
 
 cdef extern from "<sys/mman.h>":
     int madvise(void *addr, size_t length, int advice) nogil
+    void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset) nogil
+    void *MAP_FAILED
+    int PROT_READ
+    int PROT_WRITE
+    int MAP_SHARED
+    int MAP_ANONYMOUS
 
 cdef extern from "<poll.h>":
     struct pollfd:
@@ -45,6 +60,11 @@ cdef int PAGE_SHIFT = 12
 cdef int BATCH = 256  # pages between two looks at the stop descriptor
 cdef uint64_t PRESENT = (<uint64_t>1) << 63
 cdef uint64_t EXCLUSIVE = (<uint64_t>1) << 56  # mapped by this process alone
+
+# The pages the last child to exit held as its own: [0] how many, then
+# their addresses.  Shared (MAP_SHARED) by the zygote and its children.
+DEF LIST_CAPACITY = 16384
+cdef uint64_t *page_list = NULL
 
 
 cdef bint request_came(int fd) noexcept nogil:
@@ -90,20 +110,13 @@ cdef long populate_shared(int pagemap, unsigned long start, unsigned long end, i
     return copied
 
 
-def take_pages(int stop_fd):
-    """Copy the pages shared with the parent, and map the code; stop once stop_fd is readable.
-
-    Returns (pages copied, stopped early), or None where the kernel's page
-    map cannot be read.
-    """
+cdef list writable_regions(bint code=False):
+    """(start, end, permissions) of this process's mappings; None if they cannot be read."""
     cdef FILE *maps
-    cdef int pagemap
     cdef char line[4096]
     cdef char perms[8]
     cdef unsigned long start, end
     cdef list regions = []
-    cdef long copied = 0
-    cdef bint stopped = False
     maps = fopen(b"/proc/self/maps", b"re")
     if maps == NULL:
         return None
@@ -113,17 +126,120 @@ def take_pages(int stop_fd):
         if sscanf(line, b"%lx-%lx %4s", &start, &end, perms) == 3:
             regions.append((start, end, perms[:4]))
     fclose(maps)
+    return regions
+
+
+def share_page_list():
+    """In the zygote, before it forks: set up the list runs leave for later spares.  False if it cannot."""
+    global page_list
+    cdef void *memory
+    if page_list == NULL:
+        memory = mmap(NULL, (LIST_CAPACITY + 1) * 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+        if memory == MAP_FAILED:
+            return False
+        page_list = <uint64_t *>memory
+        page_list[0] = 0
+    return True
+
+
+def note_written_pages():
+    """In a child at its exit: list the private writable pages it holds as its own; how many.
+
+    0 where the zygote set up no list.
+    """
+    cdef int pagemap
+    cdef uint64_t entries[256]
+    cdef unsigned long start, end, address, count, i
+    cdef ssize_t got
+    cdef uint64_t noted = 0
+    if page_list == NULL:
+        return 0
+    regions = writable_regions()
+    if regions is None:
+        return 0
+    pagemap = c_open(b"/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+    if pagemap < 0:
+        return 0
+    page_list[0] = 0  # a spare reading meanwhile sees a short list, never a torn count
+    for start, end, kind in regions:
+        if not (kind[1:2] == b"w" and kind[3:4] == b"p"):
+            continue
+        address = start
+        with nogil:
+            while address < end and noted < LIST_CAPACITY:
+                count = (end - address) >> PAGE_SHIFT
+                if count > <unsigned long>BATCH:
+                    count = BATCH
+                got = pread(pagemap, entries, count * 8, <long>((address >> PAGE_SHIFT) * 8))
+                if got <= 0:
+                    break
+                count = <unsigned long>got // 8
+                for i in range(count):
+                    if (entries[i] & PRESENT) and (entries[i] & EXCLUSIVE) and noted < LIST_CAPACITY:
+                        noted += 1
+                        page_list[noted] = address + (i << PAGE_SHIFT)
+                address += count << PAGE_SHIFT
+    c_close(pagemap)
+    page_list[0] = noted
+    return noted
+
+
+cdef long take_listed(int pagemap, list regions, int stop_fd, bint *stopped):
+    """Copy the listed pages that lie in this process's private writable regions; how many."""
+    cdef uint64_t listed = page_list[0]
+    cdef uint64_t index = 1, run_start, run_end, page
+    cdef long copied = 0
+    cdef unsigned long start, end
+    if listed > LIST_CAPACITY:
+        return 0
+    writable = [(start, end) for start, end, kind in regions if kind[1:2] == b"w" and kind[3:4] == b"p"]
+    while index <= listed:
+        run_start = page_list[index]
+        run_end = run_start + (1 << PAGE_SHIFT)
+        index += 1
+        while index <= listed and page_list[index] == run_end:
+            run_end += 1 << PAGE_SHIFT
+            index += 1
+        for start, end in writable:
+            if start <= run_start and run_end <= end:
+                with nogil:
+                    copied += populate_shared(pagemap, run_start, run_end, stop_fd, stopped)
+                break
+        if stopped[0]:
+            break
+    return copied
+
+
+def take_pages(int stop_fd):
+    """Copy the pages shared with the parent, and map the code; stop once stop_fd is readable.
+
+    With a list left by earlier runs (share_page_list), only the listed
+    pages are copied.  Returns (pages copied, stopped early), or None where
+    the kernel's page map cannot be read.
+    """
+    cdef int pagemap
+    cdef unsigned long start, end
+    cdef long copied = 0
+    cdef bint stopped = False
+    regions = writable_regions()
+    if regions is None:
+        return None
     pagemap = c_open(b"/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
     if pagemap < 0:
         return None
     try:
-        # Private writable regions first: their copies cost the most.
-        for start, end, kind in regions:
-            if kind[1:2] == b"w" and kind[3:4] == b"p":
-                with nogil:
-                    copied += populate_shared(pagemap, start, end, stop_fd, &stopped)
-                if stopped:
-                    return copied, True
+        if page_list != NULL:
+            copied = take_listed(pagemap, regions, stop_fd, &stopped)
+            if stopped:
+                return copied, True
+        else:
+            # Private writable regions first: their copies cost the most.
+            for start, end, kind in regions:
+                if kind[1:2] == b"w" and kind[3:4] == b"p":
+                    with nogil:
+                        copied += populate_shared(pagemap, start, end, stop_fd, &stopped)
+                    if stopped:
+                        return copied, True
         for start, end, kind in regions:
             if kind[0:1] == b"r" and kind[2:3] == b"x" and kind[3:4] == b"p":
                 with nogil:
