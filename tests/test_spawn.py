@@ -255,6 +255,50 @@ def test_environment_is_the_callers_whole(impl, tmp_path, fresh_seed):
             assert zygote.statistics["fresh_interpreter"] == 0
 
 
+def test_script_runs_again_as_edited_and_warned(impl, zygote, tmp_path):
+    """Later runs of a script the zygote compiled ahead: the same output as a fresh interpreter's, edits and warnings included."""
+    env = _env(impl)
+    script = tmp_path / "tool.py"
+    script.write_text("print('one')\n")
+    for _ in range(3):
+        _same(zygote, ["tool.py"], tmp_path, env)
+    script.write_text("print('two')\n")  # the same size: only the bytes tell
+    assert _same(zygote, ["tool.py"], tmp_path, env).stdout == b"two\n"
+    (tmp_path / "warns.py").write_text("print(1 is 1)\n")  # the compiler warns: "is" with a literal
+    for _ in range(3):
+        done = _same(zygote, ["warns.py"], tmp_path, env)
+        assert b"SyntaxWarning" in done.stderr and done.stdout == b"True\n"
+
+
+def test_precompiled_code_only_for_its_own_bytes(tmp_path):
+    from fastrunpy import _cli, _zygote
+
+    script = tmp_path / "tool.py"
+    script.write_text("x = 1\n")
+    key = str(script)
+    message = {"args": [key, "arg"], "cwd": "/"}
+    saved = dict(_cli._PRECOMPILED)
+    try:
+        _cli._PRECOMPILED.clear()
+        _zygote._precompile(message, _cli)
+        code = _cli._PRECOMPILED[key][2]
+        assert code.co_filename == key
+        assert _cli._source_code(b"x = 1\n", key, {}) is code
+        assert _cli._source_code(b"x = 2\n", key, {}) is not code  # other bytes: compiled as usual
+        _zygote._precompile({"args": ["tool.py"], "cwd": str(tmp_path)}, _cli)  # relative: joined as the child joins it
+        assert key in _cli._PRECOMPILED
+        for source in ("x = (\n", "print('\\d')\n"):  # fails to compile; warns
+            script.write_text(source)
+            os.utime(script, ns=(1, 1))
+            _zygote._precompile(message, _cli)
+            assert key not in _cli._PRECOMPILED, source
+        _zygote._precompile({"args": ["-m", "tool"], "cwd": str(tmp_path)}, _cli)
+        assert not _cli._PRECOMPILED
+    finally:
+        _cli._PRECOMPILED.clear()
+        _cli._PRECOMPILED.update(saved)
+
+
 def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
     (tmp_path / "hi.py").write_text("print('hi')\n")
     (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")

@@ -446,7 +446,16 @@ def _compile_by_builtin(source: bytes, filename: str) -> "Any":
     return compile(source, filename, "exec", dont_inherit=True)
 
 
+# Scripts a spawn() zygote compiled ahead (see _zygote._precompile): path ->
+# (the file's signature, its bytes, their code).  Used only for the very
+# bytes it was compiled from, under the same name; empty everywhere else.
+_PRECOMPILED: "Dict[str, Tuple[Any, bytes, Any]]" = {}
+
+
 def _source_code(data: bytes, filename: str, namespace: "Dict[str, Any]") -> "Any":
+    ahead = _PRECOMPILED.get(filename)
+    if ahead is not None and ahead[1] == data:
+        return ahead[2]
     rejected: Optional[Exception] = None
     try:
         return _compiler()(data, filename)

@@ -24,6 +24,7 @@ it forks.
 import gc
 import marshal
 import os
+import stat
 import sys
 
 import _signal  # type: ignore[import-not-found]  # built in; signal.py would import enum
@@ -133,6 +134,8 @@ def serve(fresh: "List[str]") -> "Any":
     from . import _cli  # the child's launcher, loaded once here
 
     _cli._compiler()  # and its compiler extension
+    if mode == "fork":
+        import warnings  # noqa: F401  # for _precompile, loaded before the state the caller checks
     exit_hook = _exit_hook()
     # Loaded here, with everything else the children share (ctypes, for one).
     die_with_zygote = _death_signal_setter() if mode != "one" else None  # a spare has it set before exec
@@ -196,7 +199,10 @@ def serve(fresh: "List[str]") -> "Any":
         ready = [spare for spare in spares if spare[2]]
         if pending and ready:
             spares.remove(ready[0])
-            _hand_over(ready[0][0], ready[0][1], pending.pop(0), children)
+            request = pending.pop(0)
+            _hand_over(ready[0][0], ready[0][1], request, children)
+            if mode == "fork":
+                _precompile(request[0], _cli)  # for the spares forked from now on
             continue  # the next spare starts before anything else
         starting = [spare[1].fileno() for spare in spares if spare[2] is False]
         try:
@@ -238,6 +244,61 @@ def serve(fresh: "List[str]") -> "Any":
             else:
                 for fd in fds:
                     os.close(fd)
+
+
+# Larger scripts are left to their runs: their compile would hold up the next spare.
+_PRECOMPILE_LIMIT = 256 * 1024
+
+
+def _precompile(message: "Dict[str, Any]", cli: "Any") -> None:
+    """Compile the request's script, if it is one, for the next runs of it (cli._PRECOMPILED).
+
+    A script run once tends to be run again (a runner's tool, once per
+    file).  Its run compiled it in the child, which then ended; compiled
+    here, its later runs find the code in memory they share with this
+    process, and use it if the file's bytes are the same.  Not where
+    compiling warns: a run must show the warning as a fresh interpreter's
+    compile would.
+    """
+    args = message["args"]
+    if not args or args[0].startswith("-"):
+        return
+    path = args[0]
+    key = path if os.path.isabs(path) else message["cwd"] + os.sep + path
+    compiled = cli._PRECOMPILED
+    try:
+        info = os.stat(key)
+    except OSError:
+        compiled.pop(key, None)
+        return
+    signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+    entry = compiled.get(key)
+    if entry is not None and entry[0] == signature:
+        return
+    compiled.pop(key, None)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _PRECOMPILE_LIMIT or key.endswith(".pyc"):
+        return
+    try:
+        with open(key, "rb") as stream:
+            data = stream.read()
+    except OSError:
+        return
+    import importlib.util
+    import warnings
+
+    if data[:2] == importlib.util.MAGIC_NUMBER[:2]:
+        return  # bytecode: its runs load it, as the interpreter does
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = cli._compiler()(data, key)
+        except Exception:
+            return  # its run reports it, as the interpreter would
+    if caught:
+        return
+    if len(compiled) >= 16:
+        del compiled[next(iter(compiled))]
+    compiled[key] = (signature, data, code)
 
 
 def _hand_over(pid: int, channel: "Any", request: "Tuple[Any, List[int]]", children: "Dict[int, int]") -> None:
