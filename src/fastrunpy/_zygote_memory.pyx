@@ -110,7 +110,7 @@ cdef long populate_shared(int pagemap, unsigned long start, unsigned long end, i
     return copied
 
 
-cdef list writable_regions(bint code=False):
+cdef list mapped_regions():
     """(start, end, permissions) of this process's mappings; None if they cannot be read."""
     cdef FILE *maps
     cdef char line[4096]
@@ -154,7 +154,7 @@ def note_written_pages():
     cdef uint64_t noted = 0
     if page_list == NULL:
         return 0
-    regions = writable_regions()
+    regions = mapped_regions()
     if regions is None:
         return 0
     pagemap = c_open(b"/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
@@ -221,7 +221,7 @@ def take_pages(int stop_fd):
     cdef unsigned long start, end
     cdef long copied = 0
     cdef bint stopped = False
-    regions = writable_regions()
+    regions = mapped_regions()
     if regions is None:
         return None
     pagemap = c_open(b"/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
