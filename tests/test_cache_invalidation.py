@@ -609,11 +609,24 @@ import ctypes, errno, json, os, sys, time
 import fastrunpy
 libc = ctypes.CDLL(None, use_errno=True)
 held = []
-while True:  # take every inotify instance this user may have
-    fd = libc.inotify_init1(os.O_CLOEXEC)
-    if fd < 0:
-        break
-    held.append(fd)
+
+
+def take_every_instance():
+    # Every inotify instance this user may have, taken again just before
+    # each call: other processes of the same user (a test session running
+    # beside this one) may close one at any time.
+    while True:
+        fd = libc.inotify_init1(os.O_CLOEXEC)
+        if fd < 0:
+            return
+        held.append(fd)
+
+
+def run(path):
+    take_every_instance()
+    return fastrunpy.run_path(path)["x"]
+
+
 path = sys.argv[1]
 seen = []
 for text in ("x = 1\\n", "x = 2\\n", "x = 3\\n"):
@@ -621,7 +634,7 @@ for text in ("x = 1\\n", "x = 2\\n", "x = 3\\n"):
     with open(path, "w") as stream:
         stream.write(text)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    seen.append([fastrunpy.run_path(path)["x"] for _ in range(4)])
+    seen.append([run(path) for _ in range(4)])
 from fastrunpy import _core
 print(json.dumps({"seen": seen, "held": len(held), "state": list(_core._watch_state())}))
 """
