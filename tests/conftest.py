@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import tempfile
+import time
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Dict
+from typing import Dict, Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on Windows; nothing there takes inotify instances
+    fcntl = None  # type: ignore[assignment]
 
 import pytest
 
@@ -47,3 +54,71 @@ def impl(request: pytest.FixtureRequest) -> Impl:
     name = request.param
     module = importlib.import_module(_MODULES[name])
     return Impl(name, module, _child_env(name))
+
+
+class InotifyInstances:
+    """The user's inotify instances, a resource every test run of this user shares.
+
+    One test takes every free instance to show that fastrunpy copes without
+    one.  While it holds them, a test of another session running beside this
+    one (the CI matrix runs two) could not open the instance it needs and
+    would fail for a reason of the machine's.  So each test holds a shared
+    lock on a file in the temporary directory, and the test that takes every
+    instance holds it exclusively (``take_every_one()``).  A second file is
+    the gate to the first: the test waiting for its exclusive lock holds the
+    gate, so that tests starting meanwhile wait instead of keeping the shared
+    lock held for ever between them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = self._open("lock")
+        self._gate = self._open("gate")
+        self._through_gate(self._lock, "LOCK_SH")
+
+    @staticmethod
+    def _open(kind: str) -> int:
+        if fcntl is None:
+            return -1
+        path = os.path.join(tempfile.gettempdir(), "fastrunpy-tests-inotify-instances." + kind)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+
+    def _through_gate(self, fd: int, how: str) -> None:
+        if fd < 0:
+            return
+        self._wait_for(self._gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            self._wait_for(fd, getattr(fcntl, how))
+        finally:
+            fcntl.flock(self._gate, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _wait_for(fd: int, how: int) -> None:
+        # Bounded: a lock some stray process kept (a forked child inherits it)
+        # must cost this test its protection, not hang the whole run.
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                fcntl.flock(fd, how | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+
+    def take_every_one(self) -> None:
+        self._through_gate(self._lock, "LOCK_EX")
+
+    def release(self) -> None:
+        for fd in (self._lock, self._gate):
+            if fd >= 0:
+                os.close(fd)  # closing drops the lock, whichever it was
+
+
+@pytest.fixture(autouse=True)
+def inotify_instances() -> Iterator[InotifyInstances]:
+    instances = InotifyInstances()
+    try:
+        yield instances
+    finally:
+        instances.release()

@@ -640,9 +640,10 @@ print(json.dumps({"seen": seen, "held": len(held), "state": list(_core._watch_st
 """
 
 
-def test_no_inotify_instance_left(sandbox: Sandbox) -> None:
+def test_no_inotify_instance_left(sandbox: Sandbox, inotify_instances: Any) -> None:
     if sandbox.impl.name != "cython" or not sys.platform.startswith("linux"):
         pytest.skip("only the compiled core on Linux watches")
+    inotify_instances.take_every_one()  # no other test session needs one meanwhile
     script = sandbox.write("script.py", "x = 0\n")
     env = dict(sandbox.impl.env, FASTRUNPY_VALIDATION=sandbox.fast._validation)
     done = subprocess.run(
