@@ -23,6 +23,7 @@ guide: a spare copies a page of it only if the page lies in one of its own
 private writable regions and is still shared.
 """
 
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint64_t
 from libc.stdio cimport FILE, fclose, fgets, fopen, sscanf
 
@@ -184,30 +185,73 @@ def note_written_pages():
     return noted
 
 
-cdef long take_listed(int pagemap, list regions, int stop_fd, bint *stopped):
-    """Copy the listed pages that lie in this process's private writable regions; how many."""
+cdef Py_ssize_t region_holding(unsigned long *starts, unsigned long *ends, Py_ssize_t count, unsigned long address) noexcept nogil:
+    """Index of the region holding address (regions sorted, disjoint), or -1."""
+    cdef Py_ssize_t low = 0, high = count, middle
+    while low < high:
+        middle = (low + high) // 2
+        if ends[middle] <= address:
+            low = middle + 1
+        else:
+            high = middle
+    if low < count and starts[low] <= address:
+        return low
+    return -1
+
+
+cdef long take_listed(list regions, int stop_fd, bint *stopped):
+    """Write-populate the listed pages that lie in this process's private writable regions; how many.
+
+    No look at the page map first: populating a page this process already
+    holds as its own costs a walk of its page table and nothing more, far
+    less than reading the map for it, and a listed page the zygote never
+    touched is one the last run wrote, so taking it now is work done ahead.
+    """
     cdef uint64_t listed = page_list[0]
-    cdef uint64_t index = 1, run_start, run_end, page
-    cdef long copied = 0
-    cdef unsigned long start, end
+    cdef uint64_t index = 1, run_start, run_end
+    cdef unsigned long page_size = 1UL << PAGE_SHIFT
+    cdef unsigned long since_look = 0, end
+    cdef long taken = 0
+    cdef Py_ssize_t count = 0, at
+    cdef unsigned long *starts
+    cdef unsigned long *ends
     if listed > LIST_CAPACITY:
         return 0
-    writable = [(start, end) for start, end, kind in regions if kind[1:2] == b"w" and kind[3:4] == b"p"]
-    while index <= listed:
-        run_start = page_list[index]
-        run_end = run_start + (1 << PAGE_SHIFT)
-        index += 1
-        while index <= listed and page_list[index] == run_end:
-            run_end += 1 << PAGE_SHIFT
+    writable = [(start, stop) for start, stop, kind in regions if kind[1:2] == b"w" and kind[3:4] == b"p"]
+    starts = <unsigned long *>PyMem_Malloc(len(writable) * 2 * sizeof(unsigned long) + 1)
+    if starts == NULL:
+        return 0
+    ends = starts + len(writable)
+    for region_start, region_end in writable:
+        starts[count] = region_start
+        ends[count] = region_end
+        count += 1
+    with nogil:
+        while index <= listed and not stopped[0]:
+            # A run of consecutive listed pages, one madvise() for each
+            # region it lies in.  The list is sorted, unless a child was
+            # rewriting it as it was read; the lookup copes either way.
+            run_start = page_list[index]
+            run_end = run_start + page_size
             index += 1
-        for start, end in writable:
-            if start <= run_start and run_end <= end:
-                with nogil:
-                    copied += populate_shared(pagemap, run_start, run_end, stop_fd, stopped)
-                break
-        if stopped[0]:
-            break
-    return copied
+            while index <= listed and page_list[index] == run_end:
+                run_end += page_size
+                index += 1
+            while run_start < run_end:
+                at = region_holding(starts, ends, count, run_start)
+                if at < 0:
+                    run_start += page_size
+                    continue
+                end = ends[at] if ends[at] < run_end else run_end
+                madvise(<void *>run_start, end - run_start, POPULATE_WRITE)
+                taken += (end - run_start) >> PAGE_SHIFT
+                since_look += (end - run_start) >> PAGE_SHIFT
+                run_start = end
+            if since_look >= <unsigned long>BATCH:
+                since_look = 0
+                stopped[0] = request_came(stop_fd)
+    PyMem_Free(starts)
+    return taken
 
 
 def take_pages(int stop_fd):
@@ -229,7 +273,7 @@ def take_pages(int stop_fd):
         return None
     try:
         if page_list != NULL:
-            copied = take_listed(pagemap, regions, stop_fd, &stopped)
+            copied = take_listed(regions, stop_fd, &stopped)
             if stopped:
                 return copied, True
         else:
