@@ -878,8 +878,7 @@ def _module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
     return details
 
 
-def _module_hit(mod_name: str, parent: "Any", path: "Any") -> "Any":
-    key = _module_key(mod_name, path)
+def _module_hit(mod_name: str, parent: "Any", path: "Any", key: "Any") -> "Any":
     entry = _cache_get(key)
     if entry is None:
         return None
@@ -1085,10 +1084,11 @@ def _module_lookup(mod_name: str, error: "Any") -> "Any":
     found = _search_path(mod_name)
     if found is None:
         return _resolve.plain_lookup(mod_name, error)
-    hit = _module_hit(mod_name, found[0], found[1])
+    key = _module_key(mod_name, found[1])
+    hit = _module_hit(mod_name, found[0], found[1], key)
     if hit is not None:
         return hit
-    if not _second_miss(_module_key(mod_name, found[1])):
+    if not _second_miss(key):
         return _resolve.plain_lookup(mod_name, error)
     spec, code, entry, path = _recording_lookup(mod_name, error)
     if entry is not None:
