@@ -269,7 +269,15 @@ def test_symlink_retargeted(impl):
     files = {"real_a.py": script("a"), "real_b.py": script("b"), "lib": DIR}
     link = ("import os\np = os.path.join(TREE, %r)\nif os.path.lexists(p): os.remove(p)\n"
             "os.symlink(os.path.join(TREE, %r), p)\n")
+    # Bytecode records its source's mtime in whole seconds and its size, and
+    # the two targets have the same size: dated the same second, the module's
+    # bytecode from real_a stays valid for real_b.  Each side writes its own
+    # tree, so leaving the dates to the clock made the sides disagree whenever
+    # a second ended between the two writes on one side only.
+    dated = ("import os\nfor name, when in (('real_a.py', 1600000000), ('real_b.py', 1600000100)):\n"
+             "    os.utime(os.path.join(TREE, name), (when, when))\n")
     assert_same(impl, files, [
+        op("exec", dated),
         op("exec", link % ("link.py", "real_a.py")),
         op("exec", link % ("lib/m.py", "real_a.py")),
         op("sys_path_insert", "lib"),
