@@ -10,7 +10,10 @@ drift apart, and the full test suite runs against both.
 into runtime type checks that runpy does not make.)  After it come the parts
 of every hit written by hand against the C API, replacing the twin's
 functions of the same names: stat(), the run itself (temporary module,
-sys.argv[0], dunders, exec, copy) and the audit-event replay.
+sys.argv[0], dunders, exec, copy) and the audit-event replay.  Two pieces of
+the miss bookkeeping are by hand too (_cache_get, _second_miss): a first run
+must cost no more than runpy's, and their lock protocol was most of what the
+cache added to it.
 
 Functions are compiled as builtins (``binding=False``): a cyfunction needs a
 code object, made at import, and the twin's hundred functions made
@@ -821,17 +824,22 @@ cdef str _READ_MODE = "r"
 cdef object _read_flags = _READ_FLAGS
 
 
+cdef inline void _c_count_found(object key, object entry) except *:
+    """A hit on an entry known to be there: counted, and now the most recently used (lock held)."""
+    if _newest[0] is not entry:
+        del _entries_by_key[key]
+        _entries_by_key[key] = entry
+        _newest[0] = entry
+    _hit_counts[0] += 1
+
+
 cdef bint _c_count_hit(object key, object entry) except -1:
     """The twin's _cache_get for an entry known to be there: a hit, now the most recently used."""
     _the_cache_lock.take()
     try:
         if _entries_by_key.get(key) is not entry:
             return False  # replaced or dropped meanwhile: let the twin look again
-        if _newest[0] is not entry:
-            del _entries_by_key[key]
-            _entries_by_key[key] = entry
-            _newest[0] = entry
-        _hit_counts[0] += 1
+        _c_count_found(key, entry)
         return True
     finally:
         _the_cache_lock.give()
@@ -842,20 +850,14 @@ cdef dict _seen_once_keys = _seen_once
 
 def _cache_get(key):
     """The entry for key, counted as a hit; _cache_reject() turns that into a miss."""
-    # The twin's, taking the cache lock in C: a first run, which misses,
-    # must cost no more than runpy's, and the lock's Python-level protocol
-    # was a tenth of what the cache added to it.
+    # The twin's, with the cache lock taken in C (see the module's docstring).
     _the_cache_lock.take()
     try:
         entry = _entries_by_key.get(key)
         if entry is None:
             _hit_counts[1] += 1
         else:
-            _hit_counts[0] += 1
-            if _newest[0] is not entry:
-                del _entries_by_key[key]
-                _entries_by_key[key] = entry
-                _newest[0] = entry
+            _c_count_found(key, entry)
         return entry
     finally:
         _the_cache_lock.give()

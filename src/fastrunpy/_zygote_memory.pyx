@@ -18,9 +18,10 @@ writes to about a third of them, and on a machine with two CPUs the spare
 rarely finished before its request.  So runs teach the spares that follow:
 each child, at its exit, lists the pages it holds as its own in a small
 memory shared by the zygote and all its children (``note_written_pages``),
-and a spare with such a list copies those pages alone.  The list is only a
-guide: a spare copies a page of it only if the page lies in one of its own
-private writable regions and is still shared.
+and a spare with such a list takes those pages alone.  The list is only a
+guide: a spare takes a page of it only if the page lies in one of its own
+private writable regions (a page it already holds alone costs the kernel a
+page-table walk, no copy).
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
