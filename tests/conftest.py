@@ -73,7 +73,7 @@ class InotifyInstances:
     def __init__(self) -> None:
         self._lock = self._open("lock")
         self._gate = self._open("gate")
-        self._through_gate(self._lock, "LOCK_SH")
+        self._lock_through_gate(exclusive=False)
 
     @staticmethod
     def _open(kind: str) -> int:
@@ -82,13 +82,13 @@ class InotifyInstances:
         path = os.path.join(tempfile.gettempdir(), "fastrunpy-tests-inotify-instances." + kind)
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
 
-    def _through_gate(self, fd: int, how: str) -> None:
-        if fd < 0:
+    def _lock_through_gate(self, exclusive: bool) -> None:
+        if fcntl is None:
             return
         self._wait_for(self._gate, fcntl.LOCK_EX)
         try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            self._wait_for(fd, getattr(fcntl, how))
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._wait_for(self._lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         finally:
             fcntl.flock(self._gate, fcntl.LOCK_UN)
 
@@ -107,7 +107,7 @@ class InotifyInstances:
                 time.sleep(0.01)
 
     def take_every_one(self) -> None:
-        self._through_gate(self._lock, "LOCK_EX")
+        self._lock_through_gate(exclusive=True)
 
     def release(self) -> None:
         for fd in (self._lock, self._gate):
