@@ -1154,6 +1154,42 @@ def test_counters_count_hits_and_misses(sandbox: Sandbox) -> None:
     assert fast.cache_info() == (0, 1, info.maxsize, 0)
 
 
+def test_the_newest_entry_is_one_the_cache_holds(sandbox: Sandbox) -> None:
+    # A run of hits on one target skips looking its key up a second time
+    # because the entry known as the newest is known to be cached: whatever
+    # drops that entry (a failed validation, trimming, clearing) must also
+    # forget it as the newest, or a hit could count, and serve, a dropped one.
+    fast = sandbox.fast
+    a, b = _scripts(sandbox, 2)
+    info = fast.cache_info()
+
+    def newest_is_cached() -> bool:
+        newest = fast._newest_cell[0]
+        return newest is None or any(entry is newest for entry in fast._entries.values())
+
+    for _ in range(3):
+        fast.run_path(a)
+    assert fast._newest_cell[0] is not None and newest_is_cached()
+    os.remove(a)  # the hit fails validation, and the miss after it puts nothing back
+    with pytest.raises(OSError):
+        fast.run_path(a)
+    assert newest_is_cached()
+    assert fast.cache_info().hits == 1
+    fast.run_path(b)
+    fast.run_path(b)
+    assert fast._newest_cell[0] is not None and newest_is_cached()
+    fast.cache_configure(maxsize=0)
+    assert fast._newest_cell[0] is None
+    fast.cache_configure(maxsize=info.maxsize)
+    for _ in range(2):
+        fast.run_path(b)  # the first two runs since it was trimmed miss
+    hits = fast.cache_info().hits
+    assert fast.run_path(b)["x"] == 1
+    assert fast.cache_info().hits == hits + 1 and newest_is_cached()
+    fast.cache_clear()
+    assert fast._newest_cell[0] is None
+
+
 def test_counters_for_module_runs(sandbox: Sandbox) -> None:
     fast = sandbox.fast
     sandbox.on_path("lib")

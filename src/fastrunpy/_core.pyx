@@ -837,6 +837,12 @@ cdef bint _c_count_hit(object key, object entry) except -1:
     """The twin's _cache_get for an entry known to be there: a hit, now the most recently used."""
     _the_cache_lock.take()
     try:
+        if _newest[0] is entry:
+            # Still in the cache (whatever drops the newest entry forgets it
+            # as the newest), and already where a hit would move it: a run
+            # of hits on one target hashes its key once, not twice.
+            _hit_counts[0] += 1
+            return True
         if _entries_by_key.get(key) is not entry:
             return False  # replaced or dropped meanwhile: let the twin look again
         _c_count_found(key, entry)

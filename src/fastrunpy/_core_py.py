@@ -281,7 +281,9 @@ _seen_once: "Dict[Any, None]" = {}
 # would also empty the compiled core's cache of global-name lookups.
 _counts = [0, 0]
 # [the entry last moved to or put at the end of _entries]: moving it again
-# would change nothing, so a run of hits on one target skips it.
+# would change nothing, so a run of hits on one target skips it.  Whatever
+# drops that entry sets this to None: while set, it is in _entries (at the
+# end, so trimming takes it only when it empties _entries).
 _newest_cell: "List[Any]" = [None]
 _maxsize = DEFAULT_MAXSIZE
 # FASTRUNPY_VALIDATION picks the mode for a whole process (for users who cannot
@@ -368,6 +370,8 @@ def _trim(mapping: "Dict[Any, Any]") -> None:
     """Drop the least recently used keys beyond _maxsize (caller holds _cache_lock)."""
     while len(mapping) > _maxsize:
         del mapping[next(iter(mapping))]
+    if not _entries:
+        _newest_cell[0] = None
 
 
 def _cache_get(key: "Any") -> "Any":
@@ -392,6 +396,8 @@ def _cache_reject(key: "Any", entry: "Any") -> None:
         _counts[1] += 1
         if _entries.get(key) is entry:
             del _entries[key]
+        if _newest_cell[0] is entry:
+            _newest_cell[0] = None
 
 
 def _second_miss(key: "Any") -> bool:
