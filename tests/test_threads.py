@@ -338,3 +338,35 @@ def test_run_started_by_a_script_outlives_it(impl: Any, targets: str) -> None:
     assert box["inner"]["main_is_mine"] is True
     assert sys.modules["__main__"] is main_before
     assert _sys_snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["_cache_lock", "_lock"])
+def test_core_locks_let_one_thread_in_at_a_time(impl: Any, name: str, busy_switching: Any) -> None:
+    # Each holder gives the interpreter away inside (sleep(0)), so the others
+    # find the lock held and wait: the path an uncontended run never takes.
+    lock = getattr(impl.module, name)
+    reentrant = name == "_lock"  # the sys save/restore registry's: a run may start another
+    inside = [0]
+    most_inside = [0]
+    entries = [0]
+
+    def work() -> None:
+        for _ in range(300):
+            with lock:
+                inside[0] += 1
+                most_inside[0] = max(most_inside[0], inside[0])
+                time.sleep(0)
+                if reentrant:
+                    with lock:
+                        time.sleep(0)
+                entries[0] += 1
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    _join_all(threads)
+    assert most_inside[0] == 1
+    assert entries[0] == THREADS * 300
+    with lock:  # given back as often as taken: free again
+        pass
