@@ -244,3 +244,33 @@ def test_traceback_frames_name_files_that_exist(impl, tmp_path):
         assert os.path.isfile(found), path
         with open(found, encoding="utf-8") as stream:
             assert len(stream.read().splitlines()) >= frame.lineno, (path, frame.lineno)
+
+
+VERBOSE_RUNS = """
+import gc, sys
+runner = __import__(sys.argv[1])
+for _ in range(3):  # the later runs are cache hits
+    runner.run_path(sys.argv[2])
+    runner.run_module("verbose_mod")
+gc.collect()
+"""
+
+
+def test_verbose_interpreter_names_each_run_module_it_frees(impl, tmp_path):
+    # Under -v the interpreter prints "# destroy NAME" as it frees a module,
+    # from a name the module object keeps apart from its dict: a module made
+    # for a run must keep it as runpy's does.
+    script = tmp_path / "script.py"
+    script.write_text("x = 1\n")
+    (tmp_path / "verbose_mod.py").write_text("y = 2\n")
+    env = dict(impl.env, PYTHONPATH=str(tmp_path))
+    destroyed = {}
+    for runner in ("runpy", "fastrunpy"):
+        done = subprocess.run(
+            [sys.executable, "-v", "-c", VERBOSE_RUNS, runner, str(script)],
+            env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True,
+        )
+        lines = done.stderr.splitlines()
+        destroyed[runner] = [line for line in lines if line in ("# destroy <run_path>", "# destroy verbose_mod")]
+    assert destroyed["runpy"].count("# destroy <run_path>") == 3
+    assert destroyed["fastrunpy"] == destroyed["runpy"]

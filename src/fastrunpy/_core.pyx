@@ -523,6 +523,50 @@ def _run_module_code(code, init_globals=None, mod_name=None, mod_spec=None, pkg_
     return _c_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
 
 
+cdef extern from *:
+    """
+    static PyObject *fastrunpy_empty_module(void) {
+        PyObject *no_args = PyTuple_New(0), *module;
+        if (no_args == NULL)
+            return NULL;
+        module = PyModule_Type.tp_new(&PyModule_Type, no_args, NULL);
+        Py_DECREF(no_args);
+        return module;
+    }
+    """
+    object fastrunpy_empty_module()
+
+
+# The keys of a run's globals before its code runs, in the order runpy
+# leaves them: a new module's five, then the two _run_code adds.
+cdef dict _RUN_KEYS = dict.fromkeys(
+    ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__")
+    + (("__cached__",) if _sets_cached else ())
+)
+# The interpreter names a module as it frees it under -v: from a name only
+# a module made by PyModule_NewObject() keeps.
+cdef bint _verbose = sys.flags.verbose
+# Before 3.11 ModuleType.__new__ leaves a module with no dict at all.
+cdef bint _new_modules_have_dicts = sys.version_info >= (3, 11)
+
+
+cdef object _c_new_run_module(str name, object init_globals):
+    """PyModule_NewObject(name); without init_globals, one whose dict already holds every key a run sets.
+
+    Growing a new module's dict from five keys to seven, one insert at a
+    time, costs more than the rest of a hit's dunders: cloning a dict of
+    the seven keys into an empty one, then replacing values, costs a
+    fraction.  The order is runpy's; _c_set_run_globals sets the values.
+    """
+    if init_globals is not None or _verbose or not _new_modules_have_dicts:
+        return PyModule_NewObject(name)
+    module = fastrunpy_empty_module()  # ModuleType.__new__(ModuleType), no __init__: its dict is empty
+    cdef dict run_globals = <dict>PyModule_GetDict(module)
+    PyDict_Update(run_globals, _RUN_KEYS)
+    PyDict_SetItem(run_globals, "__name__", name)
+    return module
+
+
 cdef object _c_run_module_code(object code, object init_globals, object mod_name, object mod_spec,
                                object pkg_name, object script_name, bint spec_is_copy=False):
     cdef PyObject *modules = _sys_get("modules")
@@ -534,7 +578,7 @@ cdef object _c_run_module_code(object code, object init_globals, object mod_name
     ):
         return _twin_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
     fname = script_name if mod_spec is None else mod_spec.origin
-    module = PyModule_NewObject(mod_name)
+    module = _c_new_run_module(mod_name, init_globals)
     cdef dict mod_globals = <dict>PyModule_GetDict(module)
     cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
     try:
@@ -1181,7 +1225,7 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
         mod_name, mod_spec, code = details
         modules = _sys_get("modules")
         argv = _sys_get("argv")
-        module = PyModule_NewObject(run_name)
+        module = _c_new_run_module(run_name, init_globals)
         by_hand = (
             modules != NULL and type(<object>modules) is dict
             and argv != NULL and type(<object>argv) is list and len(<list>argv) > 0
