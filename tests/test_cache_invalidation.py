@@ -15,6 +15,7 @@ cache until cache_clear().
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.abc
 import importlib.util
@@ -1445,6 +1446,38 @@ def test_each_script_run_gets_fresh_globals(sandbox: Sandbox) -> None:
             runpy.run_path(script, run_name=run_name)
         )
     assert set(seed) == {"seed"}
+
+
+def test_runs_get_the_interpreters_builtins_whoever_calls(sandbox: Sandbox) -> None:
+    # runpy's exec() gives a run the builtins of runpy's own module, not those
+    # of the code calling run_path(): a caller exec'd with builtins of its own
+    # (a sandbox, a shell) must not hand them to the runs it starts.
+    body = "seen = __builtins__ is __import__('builtins').__dict__\n"
+    script = sandbox.write("script.py", body)
+    sandbox.write("lib/builtins_probe.py", body)
+    sandbox.on_path("lib")
+    app = os.path.dirname(sandbox.write("app/__main__.py", body))
+    callers_builtins = dict(vars(builtins))
+
+    def from_caller(runner: Any, source: str) -> Any:
+        namespace = {"__builtins__": callers_builtins, "runner": runner, "script": script, "app": app}
+        exec("result = " + source, namespace)
+        result = namespace["result"]
+        return result["__builtins__"] is vars(builtins), result["seen"]
+
+    for source in (
+        "runner.run_path(script)",
+        "runner.run_module('builtins_probe')",
+        "runner.run_module('builtins_probe', alter_sys=True)",
+        "runner.run_path(app)",
+    ):
+        first = from_caller(sandbox.fast, source)
+        sandbox.prime(lambda runner: eval(source, {"runner": runner, "script": script, "app": app}))
+        assert from_caller(runpy, source) == (True, True)
+        assert first == (True, True)
+        hits = sandbox.fast.cache_info().hits
+        assert from_caller(sandbox.fast, source) == (True, True)
+        assert sandbox.fast.cache_info().hits == hits + 1
 
 
 def test_alter_sys_restores_state_on_hits(sandbox: Sandbox) -> None:

@@ -328,7 +328,6 @@ cdef extern from "Python.h":
     PyObject *PySys_GetObject(const char *name)  # borrowed, NULL if missing
     bint PyCode_Check(object obj)
     object PyEval_EvalCode(object code, object run_globals, object run_locals)
-    PyObject *PyEval_GetBuiltins() except NULL  # borrowed
     int PySys_Audit(const char *event, const char *format, ...) except -1
     int PyDict_Contains(object d, object key) except -1
     const char *PyUnicode_AsUTF8(object text) except NULL
@@ -503,8 +502,10 @@ cdef void _c_exec(object code, dict run_globals) except *:
     if not PyCode_Check(code) or fastrunpy_code_has_free_variables(code):
         _exec(code, run_globals)
         return
+    # The interpreter's builtins, as runpy's exec() gives from its own frame:
+    # PyEval_GetBuiltins() would give the caller's.
     if not PyDict_Contains(run_globals, "__builtins__"):
-        PyDict_SetItem(run_globals, "__builtins__", <object>PyEval_GetBuiltins())
+        PyDict_SetItem(run_globals, "__builtins__", _builtins_dict)
     PySys_Audit("exec", "O", <PyObject *>code)
     PyEval_EvalCode(code, run_globals, run_globals)
 

@@ -1129,12 +1129,16 @@ def _recording_lookup(mod_name: str, error: "Any") -> "Tuple[Any, Any, Any, Any]
 
 
 def _exec(code: "Any", run_globals: "Dict[str, Any]") -> None:
-    if isinstance(code, (str, bytes, bytearray)) and isinstance(run_globals, dict):
-        # Compile here rather than let exec() inherit the caller's __future__
-        # flags; exec() adds __builtins__ before compiling, so do that first.
-        if "__builtins__" not in run_globals:
-            run_globals["__builtins__"] = _builtins_dict
-        code = _resolve.compile_string(code)
+    if isinstance(run_globals, dict):
+        # exec() adds the builtins of the frame calling it, before anything
+        # else: in runpy that frame is its own, so a run gets the
+        # interpreter's builtins even when its caller has others.  Called from
+        # compiled code, exec() would see the caller's frame instead.
+        if not dict.__contains__(run_globals, "__builtins__"):
+            dict.__setitem__(run_globals, "__builtins__", _builtins_dict)
+        if isinstance(code, (str, bytes, bytearray)):
+            # Compiled here so that exec() cannot pass on its caller's __future__ flags.
+            code = _resolve.compile_string(code)
     _builtin_exec(code, run_globals)
 
 
