@@ -1480,6 +1480,27 @@ def test_runs_get_the_interpreters_builtins_whoever_calls(sandbox: Sandbox) -> N
         assert sandbox.fast.cache_info().hits == hits + 1
 
 
+def test_script_hits_hold_the_objects_they_were_given(sandbox: Sandbox) -> None:
+    # runpy's globals hold the very path and run name it was passed; hits
+    # after hits with other (equal or different) ones must too.
+    script = sandbox.write("script.py", "seen = (__name__, __file__, __package__)\n")
+    sandbox.prime(run_script(script))
+    for run_name in (None, "__main__", "pkg.sub.mod", "pkg.sub.mod", None, "<run_path>", "plain"):
+        for runner in (sandbox.fast, runpy, sandbox.fast):
+            path = "".join(list(script))  # equal to the last one, not the same object
+            name = None if run_name is None else "".join(list(run_name))
+            hits = sandbox.fast.cache_info().hits
+            result = runner.run_path(path, run_name=name)
+            if runner is sandbox.fast:
+                assert sandbox.fast.cache_info().hits == hits + 1
+            assert result["__file__"] is path
+            if name is not None:
+                assert result["__name__"] is name
+            expected = "<run_path>" if name is None else name
+            assert result["seen"] == (expected, path, expected.rpartition(".")[0])
+            assert list(result) == list(runpy.run_path(path, run_name=name))
+
+
 def test_alter_sys_restores_state_on_hits(sandbox: Sandbox) -> None:
     _package_tree(sandbox)
     argv_before = list(sys.argv)

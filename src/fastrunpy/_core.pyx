@@ -38,6 +38,7 @@ cdef class _ScriptEntryC:
     """A script's cached code and what it was read from (the twin's _ScriptEntry)."""
     cdef public object code, full_path, signature, content_hash, settled, events, trust
     cdef public long long checked_at
+    cdef object seed  # a _RunSeed once a hit has made one; never replaced
 
     def __init__(self, code, full_path, signature, content_hash, settled, events):
         self.code = code
@@ -370,6 +371,7 @@ cdef extern from *:
 _twin_run_module_code = _run_module_code
 _twin_run_code = _run_code
 cdef dict _registry = _overrides
+cdef dict _interpreter_builtins = _builtins_dict
 cdef Py_ssize_t _KEEP_EMPTY_STACKS = 64
 cdef bint _sets_cached = _resolve.SETS_CACHED
 
@@ -505,7 +507,7 @@ cdef void _c_exec(object code, dict run_globals) except *:
     # The interpreter's builtins, as runpy's exec() gives from its own frame:
     # PyEval_GetBuiltins() would give the caller's.
     if not PyDict_Contains(run_globals, "__builtins__"):
-        PyDict_SetItem(run_globals, "__builtins__", _builtins_dict)
+        PyDict_SetItem(run_globals, "__builtins__", _interpreter_builtins)
     PySys_Audit("exec", "O", <PyObject *>code)
     PyEval_EvalCode(code, run_globals, run_globals)
 
@@ -568,8 +570,52 @@ cdef object _c_new_run_module(str name, object init_globals):
     return module
 
 
+cdef class _RunSeed:
+    """A script run's globals as its code first sees them, for one name, file and package.
+
+    A hit clones them into its new module (one copy of a table, where
+    setting eight keys is eight lookups), then sets only what differs from
+    the run the seed was made for.  Never changed once made, so a hit reads
+    it without a lock.
+    """
+    cdef dict values
+    cdef object name, file, package
+
+
+cdef object _c_seeded_module(_ScriptEntryC entry, str name, object file, object package):
+    """A script run's module, its dict as _c_set_run_globals and exec() would leave it (without init_globals)."""
+    cdef _RunSeed seed = <_RunSeed>entry.seed
+    cdef dict values
+    if seed is None:
+        values = dict(_RUN_KEYS)
+        values["__name__"] = name
+        values["__package__"] = package
+        values["__file__"] = file
+        values["__builtins__"] = _interpreter_builtins
+        seed = _RunSeed.__new__(_RunSeed)
+        seed.values, seed.name, seed.file, seed.package = values, name, file, package
+        _the_cache_lock.take()
+        if entry.seed is None:
+            entry.seed = seed  # the first one made stays: a reader may hold it
+        _the_cache_lock.give()
+    module = fastrunpy_empty_module()
+    cdef dict run_globals = <dict>PyModule_GetDict(module)
+    PyDict_Update(run_globals, seed.values)
+    # The values of this run, where they are other objects than the seed's
+    # (runpy's globals hold the very objects it was given).
+    if name is not seed.name:
+        PyDict_SetItem(run_globals, "__name__", name)
+    if package is not seed.package:
+        PyDict_SetItem(run_globals, "__package__", package)
+    if file is not seed.file:
+        PyDict_SetItem(run_globals, "__file__", file)
+    return module
+
+
 cdef object _c_run_module_code(object code, object init_globals, object mod_name, object mod_spec,
-                               object pkg_name, object script_name, bint spec_is_copy=False):
+                               object pkg_name, object script_name, bint spec_is_copy=False,
+                               _ScriptEntryC script=None):
+    """The twin's _run_module_code; ``script`` is the cache entry of a script hit, which keeps a _RunSeed."""
     cdef PyObject *modules = _sys_get("modules")
     cdef PyObject *argv = _sys_get("argv")
     if (
@@ -579,11 +625,19 @@ cdef object _c_run_module_code(object code, object init_globals, object mod_name
     ):
         return _twin_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
     fname = script_name if mod_spec is None else mod_spec.origin
-    module = _c_new_run_module(mod_name, init_globals)
+    cdef bint seeded = (
+        script is not None and mod_spec is None and init_globals is None
+        and not _verbose and _new_modules_have_dicts
+    )
+    if seeded:
+        module = _c_seeded_module(script, mod_name, script_name, pkg_name)
+    else:
+        module = _c_new_run_module(mod_name, init_globals)
     cdef dict mod_globals = <dict>PyModule_GetDict(module)
     cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
     try:
-        _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name, spec_is_copy, True)
+        if not seeded:
+            _c_set_run_globals(mod_globals, init_globals, mod_name, mod_spec, pkg_name, script_name, spec_is_copy, True)
         _c_exec(code, mod_globals)
     finally:
         _c_exit_run(mod_name, cells)
@@ -1001,7 +1055,7 @@ cdef object _c_serve_script(_ScriptEntryC entry, str path, object init_globals, 
         # pkgutil.get_importer() lets zipimporter look inside the file first.
         PySys_Audit("open", "OOO", <PyObject *>path, <PyObject *>_READ_MODE, <PyObject *>_read_flags)
     _c_replay(<tuple>entry.events)
-    return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, script_name)
+    return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, script_name, False, entry)
 
 
 cdef object _c_script_hit(str path, object init_globals, object run_name):
