@@ -1501,6 +1501,39 @@ def test_script_hits_hold_the_objects_they_were_given(sandbox: Sandbox) -> None:
             assert list(result) == list(runpy.run_path(path, run_name=name))
 
 
+def test_module_hits_in_every_shape_keep_runpys_globals(sandbox: Sandbox) -> None:
+    # One cached module run in a module (alter_sys) and in a plain dict, whose
+    # keys runpy orders differently, and a directory's __main__, with names
+    # that change between hits: each hit's globals as runpy's, key order,
+    # the very run name given, and a spec and loader of its own.
+    _package_tree(sandbox)
+    app = os.path.dirname(sandbox.write("app/__main__.py", "x = 'app'\n"))
+    module_calls = [
+        lambda runner, name, alter: runner.run_module("frpkg.sub.leaf", run_name=name, alter_sys=alter),
+        lambda runner, name, alter: runner.run_module("frpkg", run_name=name, alter_sys=alter),
+        lambda runner, name, alter: runner.run_path(app, run_name=name),
+    ]
+    for call in module_calls:
+        sandbox.prime(lambda runner: call(runner, None, False))
+        sandbox.prime(lambda runner: call(runner, None, True))
+        specs = []
+        for run_name in (None, "__main__", "a.b", "a.b", None):
+            for alter in (True, False, True):
+                name = None if run_name is None else "".join(list(run_name))  # a new object each time
+                hits = sandbox.fast.cache_info().hits
+                fast = call(sandbox.fast, name, alter)
+                assert sandbox.fast.cache_info().hits > hits
+                reference = call(runpy, name, alter)
+                assert list(fast) == list(reference)
+                assert summary(fast) == summary(reference)
+                if name is not None:
+                    assert fast["__name__"] is name
+                assert fast["__builtins__"] is reference["__builtins__"]
+                specs.append(fast["__spec__"])
+                assert fast["__loader__"] is fast["__spec__"].loader
+        assert len({id(spec) for spec in specs}) == len(specs)
+
+
 def test_alter_sys_restores_state_on_hits(sandbox: Sandbox) -> None:
     _package_tree(sandbox)
     argv_before = list(sys.argv)

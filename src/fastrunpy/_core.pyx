@@ -53,9 +53,17 @@ cdef class _ScriptEntryC:
 
 cdef class _ModuleEntryC:
     """A module lookup's answer and what it depended on (the twin's _ModuleEntry)."""
-    cdef public object spec, code, parent, prefix, probes, meta_path, environment
+    cdef readonly object spec  # the cache's own copy, never changed: what a hit copies is planned from it
+    cdef public object code, parent, prefix, probes, meta_path, environment
     cdef public object source, source_signature, bytecode, bytecode_signature, content_hash, settled, events, trust
     cdef public long long checked_at
+    cdef object module_seed, dict_seed  # _RunSeeds for runs in a module and in a plain dict; never replaced
+    # How a hit copies the spec, and what a run sets from it (see _c_plan_spec_copy)
+    cdef bint spec_planned
+    cdef dict spec_dict, loader_dict
+    cdef object loader_type
+    cdef tuple list_keys
+    cdef object run_file, run_cached, run_package
 
     def __init__(self, spec, code, parent, prefix, probes, meta_path, environment, source, source_signature,
                  bytecode, bytecode_signature, content_hash, settled, events):
@@ -75,6 +83,7 @@ cdef class _ModuleEntryC:
         self.events = events
         self.trust = None
         self.checked_at = -(1 << 62)
+        self.spec_planned = _c_plan_spec_copy(self)
 
 
 _ScriptEntry = _ScriptEntryC
@@ -336,6 +345,7 @@ cdef extern from "Python.h":
 
 cdef extern from "Python.h":
     PyObject *PyDict_GetItemWithError(object mapping, object key) except? NULL  # borrowed
+    object PyObject_GenericGetDict(object obj, void *context)
 
 # sys's attributes, read from its dict with interned keys: PySys_GetObject()
 # builds (and hashes) a new str from its C name on every call.
@@ -439,6 +449,26 @@ cdef void _c_exit_run(str name, tuple cells) except *:
         _registry_lock.give()
 
 
+cdef tuple _c_copied_spec_dunders(object mod_spec):
+    """(loader, origin, cached, parent) of a cached spec's copy, or None unless it is a plain ModuleSpec.
+
+    What ModuleSpec's properties would return, read from its __dict__
+    without their Python-level frames: .cached is _cached once computed (a
+    cached spec has it), .parent comes from the name and search locations.
+    """
+    if type(mod_spec) is not ModuleSpec:
+        return None
+    cdef dict spec_dict = <dict>PyObject_GenericGetDict(mod_spec, NULL)
+    loader = spec_dict.get("loader", _ABSENT)
+    origin = spec_dict.get("origin", _ABSENT)
+    cached = spec_dict.get("_cached")
+    name = spec_dict.get("name")
+    locations = spec_dict.get("submodule_search_locations", _ABSENT)
+    if loader is _ABSENT or origin is _ABSENT or cached is None or type(name) is not str or locations is _ABSENT:
+        return None
+    return loader, origin, cached, name if locations is not None else (<str>name).rpartition(".")[0]
+
+
 cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_name, object mod_spec,
                              object pkg_name, object script_name, bint spec_is_copy=False,
                              bint module_dict=False) except *:
@@ -452,8 +482,6 @@ cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_n
             PyDict_Update(run_globals, init_globals)
         else:
             run_globals.update(init_globals)
-    cdef dict spec_dict
-    cdef bint plain = False
     if mod_spec is None:
         loader = None
         fname = script_name
@@ -461,22 +489,11 @@ cdef void _c_set_run_globals(dict run_globals, object init_globals, object mod_n
     else:
         # (A spec fresh from the import system keeps its attributes inline;
         # asking for its __dict__ would build one, costing more than it saves.)
-        if spec_is_copy and type(mod_spec) is ModuleSpec:
-            # What ModuleSpec's properties would return, without their
-            # Python-level frames: .cached is _cached once computed (a cached
-            # spec has it), .parent comes from the name and search locations.
-            spec_dict = <dict>mod_spec.__dict__
-            loader = spec_dict.get("loader", _ABSENT)
-            fname = spec_dict.get("origin", _ABSENT)
-            cached = spec_dict.get("_cached")
-            name = spec_dict.get("name")
-            plain = (
-                loader is not _ABSENT and fname is not _ABSENT and cached is not None
-                and type(name) is str and "submodule_search_locations" in spec_dict
-            )
-        if plain:
+        dunders = _c_copied_spec_dunders(mod_spec) if spec_is_copy else None
+        if dunders is not None:
+            loader, fname, cached, parent = <tuple>dunders
             if pkg_name is None:
-                pkg_name = name if spec_dict["submodule_search_locations"] is not None else (<str>name).rpartition(".")[0]
+                pkg_name = parent
         else:
             loader = mod_spec.loader
             fname = mod_spec.origin
@@ -570,52 +587,122 @@ cdef object _c_new_run_module(str name, object init_globals):
     return module
 
 
-cdef class _RunSeed:
-    """A script run's globals as its code first sees them, for one name, file and package.
+# The keys of a run in a plain dict (run_module without alter_sys), in the
+# order runpy's update() leaves them.
+cdef dict _DICT_RUN_KEYS = dict.fromkeys(
+    ("__name__", "__file__") + (("__cached__",) if _sets_cached else ())
+    + ("__doc__", "__loader__", "__package__", "__spec__")
+)
 
-    A hit clones them into its new module (one copy of a table, where
-    setting eight keys is eight lookups), then sets only what differs from
-    the run the seed was made for.  Never changed once made, so a hit reads
-    it without a lock.
+
+cdef class _RunSeed:
+    """A hit's globals as its code first sees them, made from one run's name, file, package and cached.
+
+    A hit clones them into its new dict (one copy of a table, where setting
+    eight keys is eight lookups), then sets what differs from the run the
+    seed was made for: the spec and loader of a module run, which are its
+    own, and any value that is another object (runpy's globals hold the
+    very objects it was given).  Never changed once made, and never
+    replaced, so a hit reads it without a lock.
     """
     cdef dict values
-    cdef object name, file, package
+    cdef object name, file, package, cached
 
 
-cdef object _c_seeded_module(_ScriptEntryC entry, str name, object file, object package):
-    """A script run's module, its dict as _c_set_run_globals and exec() would leave it (without init_globals)."""
-    cdef _RunSeed seed = <_RunSeed>entry.seed
-    cdef dict values
-    if seed is None:
-        values = dict(_RUN_KEYS)
-        values["__name__"] = name
-        values["__package__"] = package
-        values["__file__"] = file
-        values["__builtins__"] = _interpreter_builtins
-        seed = _RunSeed.__new__(_RunSeed)
-        seed.values, seed.name, seed.file, seed.package = values, name, file, package
-        _the_cache_lock.take()
-        if entry.seed is None:
-            entry.seed = seed  # the first one made stays: a reader may hold it
-        _the_cache_lock.give()
-    module = fastrunpy_empty_module()
-    cdef dict run_globals = <dict>PyModule_GetDict(module)
-    PyDict_Update(run_globals, seed.values)
-    # The values of this run, where they are other objects than the seed's
-    # (runpy's globals hold the very objects it was given).
-    if name is not seed.name:
-        PyDict_SetItem(run_globals, "__name__", name)
-    if package is not seed.package:
-        PyDict_SetItem(run_globals, "__package__", package)
+cdef _RunSeed _c_new_seed(dict keys, object name, object file, object package, object cached):
+    cdef dict values = dict(keys)
+    values["__name__"] = name
+    values["__package__"] = package
+    values["__file__"] = file
+    if _sets_cached:
+        values["__cached__"] = cached
+    values["__builtins__"] = _interpreter_builtins  # where exec() adds it
+    cdef _RunSeed seed = _RunSeed.__new__(_RunSeed)
+    seed.values, seed.name, seed.file, seed.package, seed.cached = values, name, file, package, cached
+    return seed
+
+
+cdef _RunSeed _c_seed_of(object entry, bint in_module, object name, object file, object package, object cached):
+    """The entry's seed for runs in a module (or in a plain dict), made from this run's values if it has none."""
+    cdef _RunSeed seed
+    if type(entry) is _ScriptEntryC:
+        seed = <_RunSeed>(<_ScriptEntryC>entry).seed
+    elif in_module:
+        seed = <_RunSeed>(<_ModuleEntryC>entry).module_seed
+    else:
+        seed = <_RunSeed>(<_ModuleEntryC>entry).dict_seed
+    if seed is not None:
+        return seed
+    seed = _c_new_seed(_RUN_KEYS if in_module else _DICT_RUN_KEYS, name, file, package, cached)
+    # The first one made stays: another thread may be reading it.
+    _the_cache_lock.take()
+    if type(entry) is _ScriptEntryC:
+        if (<_ScriptEntryC>entry).seed is None:
+            (<_ScriptEntryC>entry).seed = seed
+    elif in_module:
+        if (<_ModuleEntryC>entry).module_seed is None:
+            (<_ModuleEntryC>entry).module_seed = seed
+    elif (<_ModuleEntryC>entry).dict_seed is None:
+        (<_ModuleEntryC>entry).dict_seed = seed
+    _the_cache_lock.give()
+    return seed
+
+
+cdef object _c_seeded_namespace(object entry, bint in_module, object mod_name, object mod_spec, object pkg_name,
+                                object script_name):
+    """Where a hit without init_globals runs: its globals as _c_set_run_globals and exec() would leave them.
+
+    in_module: a new module named mod_name, holding them; otherwise a plain
+    dict.  None when the hit cannot be seeded.
+    """
+    if in_module and (_verbose or not _new_modules_have_dicts):
+        return None
+    cdef _ModuleEntryC module_entry
+    if mod_spec is None:
+        loader = None
+        file = script_name
+        cached = None
+    elif type(entry) is _ModuleEntryC and (<_ModuleEntryC>entry).spec_planned:
+        # mod_spec is this entry's copy: its values are the entry's, but for the loader.
+        module_entry = <_ModuleEntryC>entry
+        loader = (<dict>PyObject_GenericGetDict(mod_spec, NULL))["loader"]
+        file = module_entry.run_file
+        cached = module_entry.run_cached
+        if pkg_name is None:
+            pkg_name = module_entry.run_package
+    else:
+        dunders = _c_copied_spec_dunders(mod_spec)
+        if dunders is None:
+            return None
+        loader, file, cached, parent = <tuple>dunders
+        if pkg_name is None:
+            pkg_name = parent
+    cdef _RunSeed seed = _c_seed_of(entry, in_module, mod_name, file, pkg_name, cached)
+    cdef dict run_globals
+    if in_module:
+        namespace = fastrunpy_empty_module()  # ModuleType.__new__(ModuleType), no __init__: its dict is empty
+        run_globals = <dict>PyModule_GetDict(namespace)
+        PyDict_Update(run_globals, seed.values)
+    else:
+        namespace = run_globals = PyDict_Copy(seed.values)
+    if mod_name is not seed.name:
+        PyDict_SetItem(run_globals, "__name__", mod_name)
+    if pkg_name is not seed.package:
+        PyDict_SetItem(run_globals, "__package__", pkg_name)
     if file is not seed.file:
         PyDict_SetItem(run_globals, "__file__", file)
-    return module
+    if _sets_cached and cached is not seed.cached:
+        PyDict_SetItem(run_globals, "__cached__", cached)
+    if mod_spec is not None:
+        PyDict_SetItem(run_globals, "__loader__", loader)
+        PyDict_SetItem(run_globals, "__spec__", mod_spec)
+    return namespace
 
 
 cdef object _c_run_module_code(object code, object init_globals, object mod_name, object mod_spec,
                                object pkg_name, object script_name, bint spec_is_copy=False,
-                               _ScriptEntryC script=None):
-    """The twin's _run_module_code; ``script`` is the cache entry of a script hit, which keeps a _RunSeed."""
+                               object entry=None):
+    """The twin's _run_module_code; ``entry``: the cache entry of a hit (whose spec, if any, is a copy)."""
     cdef PyObject *modules = _sys_get("modules")
     cdef PyObject *argv = _sys_get("argv")
     if (
@@ -624,16 +711,19 @@ cdef object _c_run_module_code(object code, object init_globals, object mod_name
         or argv == NULL or type(<object>argv) is not list or len(<list>argv) == 0
     ):
         return _twin_run_module_code(code, init_globals, mod_name, mod_spec, pkg_name, script_name)
-    fname = script_name if mod_spec is None else mod_spec.origin
-    cdef bint seeded = (
-        script is not None and mod_spec is None and init_globals is None
-        and not _verbose and _new_modules_have_dicts
-    )
-    if seeded:
-        module = _c_seeded_module(script, mod_name, script_name, pkg_name)
-    else:
+    module = None
+    if entry is not None and init_globals is None:
+        module = _c_seeded_namespace(entry, True, mod_name, mod_spec, pkg_name, script_name)
+    cdef bint seeded = module is not None
+    if not seeded:
         module = _c_new_run_module(mod_name, init_globals)
     cdef dict mod_globals = <dict>PyModule_GetDict(module)
+    if mod_spec is None:
+        fname = script_name
+    elif seeded:
+        fname = mod_globals["__file__"]  # the spec's origin, without a call
+    else:
+        fname = mod_spec.origin
     cells = _c_enter_run(mod_name, module, fname, <dict>modules, <list>argv)
     try:
         if not seeded:
@@ -1132,7 +1222,7 @@ cdef bint _c_module_valid(_ModuleEntryC entry, object parent, list path) except 
 
 
 cdef object _c_details_hit(object mod_name):
-    """The twin's _details_hit(), by hand for "auto"; None having done nothing."""
+    """The twin's _details_hit(), by hand for "auto", with the entry: (name, spec, code, entry); None having done nothing."""
     cdef PyObject *item
     cdef Py_ssize_t dot
     if type(mod_name) is not str or not _maxsize:
@@ -1172,11 +1262,12 @@ cdef object _c_details_hit(object mod_name):
     if not _c_module_valid(entry, parent, <list>path) or not _c_count_hit(key, entry):
         return None
     _c_replay(<tuple>entry.events)
-    return name, _c_fresh_spec(entry.spec), entry.code
+    return name, _c_spec_copy(entry), entry.code, entry
 
 
 cdef extern from "Python.h":
-    object PyObject_GenericGetDict(object obj, void *context)
+    int PyObject_GenericSetDict(object obj, object value, void *context) except -1
+    object PySequence_List(object items)
     bint PyDict_Next(object mapping, Py_ssize_t *position, PyObject **key, PyObject **value)
 
 
@@ -1192,6 +1283,54 @@ cdef extern from *:
     }
     """
     object fastrunpy_new_instance(object cls)
+
+
+cdef bint _c_plan_spec_copy(_ModuleEntryC entry) except -1:
+    """Work out once what every hit's copy of entry.spec takes; False when _c_fresh_spec must do it each time.
+
+    That is: the dicts a copy of the spec and of its loader start from, the
+    values that are lists (each copy has its own), and the file, cached
+    file and package a run of it sets.  A plain ModuleSpec with a file
+    loader only, as _c_fresh_spec copies by hand.
+    """
+    spec = entry.spec
+    if type(spec) is not ModuleSpec:
+        return False
+    cdef dict spec_dict = <dict>PyObject_GenericGetDict(spec, NULL)
+    loader = spec_dict.get("loader")
+    loader_type = type(loader)
+    if loader_type is not SourceFileLoader and loader_type is not SourcelessFileLoader:
+        return False
+    dunders = _c_copied_spec_dunders(spec)
+    if dunders is None:
+        return False
+    entry.spec_dict = spec_dict
+    entry.loader_type = loader_type
+    entry.loader_dict = <dict>PyObject_GenericGetDict(loader, NULL)
+    entry.list_keys = tuple([key for key, value in spec_dict.items() if type(value) is list])
+    _, entry.run_file, entry.run_cached, entry.run_package = <tuple>dunders
+    return True
+
+
+cdef object _c_spec_copy(_ModuleEntryC entry):
+    """A copy of the entry's spec (and its loader) for one hit, as _c_fresh_spec makes it.
+
+    Each copy's dict is a clone of the planned one, set in place of the
+    empty one a new instance would make: merging into that costs several
+    times more.
+    """
+    if not entry.spec_planned:
+        return _c_fresh_spec(entry.spec)
+    cdef dict spec_dict = entry.spec_dict
+    cdef dict copy_dict = PyDict_Copy(spec_dict)
+    fresh_loader = fastrunpy_new_instance(entry.loader_type)
+    PyObject_GenericSetDict(fresh_loader, PyDict_Copy(entry.loader_dict), NULL)
+    PyDict_SetItem(copy_dict, "loader", fresh_loader)
+    for key in entry.list_keys:
+        PyDict_SetItem(copy_dict, key, PySequence_List(spec_dict[key]))
+    copy = fastrunpy_new_instance(ModuleSpec)
+    PyObject_GenericSetDict(copy, copy_dict, NULL)
+    return copy
 
 
 cdef object _c_fresh_spec(object spec):
@@ -1244,7 +1383,7 @@ cdef void _c_unhide_module(str name, list cell) except *:
 
 
 cdef object _c_main_details_hit():
-    """The twin's _get_main_module_details() when the cache serves __main__; None having changed nothing."""
+    """The twin's _get_main_module_details() when the cache serves __main__, with the entry; None having changed nothing."""
     cdef PyObject *modules = _sys_get("modules")
     _registry_lock.take()
     try:
@@ -1277,10 +1416,16 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
         spec_is_copy = details is not None
         if details is None:
             details = _get_main_module_details()
-        mod_name, mod_spec, code = details
+        entry = (<tuple>details)[3] if spec_is_copy else None
+        mod_name, mod_spec, code = (<tuple>details)[:3]
         modules = _sys_get("modules")
         argv = _sys_get("argv")
-        module = _c_new_run_module(run_name, init_globals)
+        module = None
+        if entry is not None and init_globals is None:
+            module = _c_seeded_namespace(entry, True, run_name, mod_spec, pkg_name, None)
+        seeded = module is not None
+        if not seeded:
+            module = _c_new_run_module(run_name, init_globals)
         by_hand = (
             modules != NULL and type(<object>modules) is dict
             and argv != NULL and type(<object>argv) is list and len(<list>argv) > 0
@@ -1291,7 +1436,8 @@ cdef object _c_run_path_entry(str path, object init_globals, str run_name):
             cells = _enter_run(run_name, module, path)
         try:
             mod_globals = <dict>PyModule_GetDict(module)
-            _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None, spec_is_copy, True)
+            if not seeded:
+                _c_set_run_globals(mod_globals, init_globals, run_name, mod_spec, pkg_name, None, spec_is_copy, True)
             _c_exec(code, mod_globals)
             return PyDict_Copy(mod_globals)
         finally:
@@ -1332,18 +1478,36 @@ def run_path(path_name, init_globals=None, run_name=None):
 
 @cython.binding(True)
 def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
-    details = _c_details_hit(mod_name) if _validation == _AUTO else _twin_details_hit(mod_name)
+    entry = None
+    if _validation == _AUTO:
+        details = _c_details_hit(mod_name)
+        if details is not None:
+            entry = (<tuple>details)[3]
+    else:
+        details = _twin_details_hit(mod_name)
     cdef bint spec_is_copy = details is not None
     if details is None:
         details = _resolve.get_module_details(mod_name, ImportError, _module_lookup)
-    name, spec, code = <tuple>details
+    name = (<tuple>details)[0]
+    spec = (<tuple>details)[1]
+    code = (<tuple>details)[2]
     if run_name is None:
         run_name = name
+    return _c_run_module_hit(code, init_globals, run_name, spec, spec_is_copy, alter_sys, entry)
+
+
+cdef object _c_run_module_hit(object code, object init_globals, object run_name, object spec,
+                              bint spec_is_copy, object alter_sys, object entry):
+    """run_module()'s run once the module is found; ``entry``: the cache entry it came from, if any."""
     if alter_sys:
-        return _c_run_module_code(code, init_globals, run_name, spec, None, None, spec_is_copy)
-    cdef dict run_globals = {}
-    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None, spec_is_copy)
-    _c_exec(code, run_globals)
+        return _c_run_module_code(code, init_globals, run_name, spec, None, None, spec_is_copy, entry)
+    run_globals = None
+    if entry is not None and init_globals is None:
+        run_globals = _c_seeded_namespace(entry, False, run_name, spec, None, None)
+    if run_globals is None:
+        run_globals = {}
+        _c_set_run_globals(<dict>run_globals, init_globals, run_name, spec, None, None, spec_is_copy)
+    _c_exec(code, <dict>run_globals)
     return run_globals
 
 
@@ -1351,7 +1515,8 @@ def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
 def _details_hit(mod_name):
     # "auto" hits are served here or not at all; other modes by the twin's.
     if _validation == _AUTO:
-        return _c_details_hit(mod_name)
+        details = _c_details_hit(mod_name)
+        return None if details is None else (<tuple>details)[:3]
     return _twin_details_hit(mod_name)
 
 
@@ -1384,7 +1549,7 @@ def _prepared_path_run(self, init_globals=None):
 
 
 cdef object _c_prepared_module_details(object handle, object state):
-    """(name, spec, code) for a handle whose entry still answers, from the kernel's word; else None."""
+    """(name, spec, code, entry) for a handle whose entry still answers, from the kernel's word; else None."""
     cdef PyObject *item
     name, entry, ancestors, package_spec = <tuple>state
     if type(entry) is not _ModuleEntryC or type(name) is not str:
@@ -1411,7 +1576,7 @@ cdef object _c_prepared_module_details(object handle, object state):
     if type(path) is not list or not _c_module_valid(<_ModuleEntryC>entry, parent, <list>path):
         return None
     _c_replay(<tuple>(<_ModuleEntryC>entry).events)
-    return name, _c_fresh_spec((<_ModuleEntryC>entry).spec), (<_ModuleEntryC>entry).code
+    return name, _c_spec_copy(<_ModuleEntryC>entry), (<_ModuleEntryC>entry).code, entry
 
 
 @cython.binding(True)
@@ -1422,14 +1587,9 @@ def _prepared_module_run(self, init_globals=None):
     details = _c_prepared_module_details(self, state)
     if details is None:
         return _twin_prepared_module_run(self, init_globals)
-    name, spec, code = <tuple>details
+    name, spec, code, entry = <tuple>details
     run_name = name if self.run_name is None else self.run_name
-    if self.alter_sys:
-        return _c_run_module_code(code, init_globals, run_name, spec, None, None, True)
-    cdef dict run_globals = {}
-    _c_set_run_globals(run_globals, init_globals, run_name, spec, None, None, True)
-    _c_exec(code, run_globals)
-    return run_globals
+    return _c_run_module_hit(code, init_globals, run_name, spec, True, self.alter_sys, entry)
 
 
 _prepared_path_run.__doc__ = _twin_prepared_path_run.__doc__
