@@ -318,6 +318,35 @@ def test_runs_ending_out_of_order_restore_sys(impl: Any, targets: str) -> None:
     assert _sys_snapshot() == before
 
 
+def test_runpys_context_managers_and_runs_share_one_registry(impl: Any, targets: str) -> None:
+    """_TempModule and _ModifiedArgv0 hold sys as runs do: a run they outlive in neither order leaves sys behind."""
+    fast = impl.module
+    script = _write(targets, "ends_outer.py", (
+        "import sys\n"
+        "module_holder.__exit__(None, None, None)\n"
+        "argv_holder.__exit__(None, None, None)\n"
+        "main_is_mine = sys.modules['__main__'].__dict__.get('module_holder') is module_holder\n"
+        "argv0 = sys.argv[0]\n"
+    ))
+    main_before = sys.modules["__main__"]
+    for _ in range(4):  # misses, then hits
+        before = _sys_snapshot()
+        module_holder = fast._TempModule("__main__")
+        argv_holder = fast._ModifiedArgv0("holder's argv[0]")
+        module_holder.__enter__()
+        argv_holder.__enter__()
+        assert sys.modules["__main__"] is module_holder.module
+        result = fast.run_path(script, run_name="__main__",
+                               init_globals={"module_holder": module_holder, "argv_holder": argv_holder})
+        # Ended while the run held both: what they saved came back at its end.
+        assert result["main_is_mine"] is True
+        assert result["argv0"] == script
+        assert sys.modules["__main__"] is main_before
+        # (The first run imports what run_path() needs, as runpy's does.)
+        assert _sys_snapshot()[0] == before[0]
+        assert {name: id(module) for name, module in sys.modules.items() if name in before[1]} == before[1]
+
+
 def test_run_started_by_a_script_outlives_it(impl: Any, targets: str) -> None:
     fast = impl.module
     waiting = _write(targets, "waiting.py", WAITING)

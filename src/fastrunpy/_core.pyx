@@ -380,68 +380,135 @@ cdef extern from *:
 
 _twin_run_module_code = _run_module_code
 _twin_run_code = _run_code
-cdef dict _registry = _overrides
 cdef dict _interpreter_builtins = _builtins_dict
-cdef Py_ssize_t _KEEP_EMPTY_STACKS = 64
 cdef bint _sets_cached = _resolve.SETS_CACHED
+cdef object _absent = _ABSENT
+cdef object _keep = _KEEP
+cdef object _argv0_key = _ARGV0
 
 
-cdef list _c_push(object key, object saved):
-    cdef list cell = [saved]
-    stack = _registry.get(key)
-    if stack is None:
-        _registry[key] = [cell]
+# --- sys.modules and sys.argv[0] save/restore, by hand --------------------------
+# The twin keeps, for each key, a list of one-item lists it searches when a
+# run ends.  Here each run's hold on a key is a _Hold linked to the holds
+# taken before and after it on that key, and the key's newest hold is kept
+# in a _KeyHolds: a run ending finds its neighbours from its own hold, with
+# no dict lookup, no list to search and no list to allocate.  The twin's
+# _push/_pop/_overridden are replaced by these, so its own paths (the
+# _TempModule and _ModifiedArgv0 classes among them) share one registry.
+
+cdef class _Hold
+
+
+@cython.final
+cdef class _KeyHolds:
+    """The runs holding one key (a sys.modules name, or sys.argv[0]): the newest of them, or None."""
+    cdef _Hold newest
+
+
+@cython.final
+@cython.freelist(8)
+cdef class _Hold:
+    """One run's hold on a key: the value it saved there, and the holds taken before and after it."""
+    cdef object saved
+    cdef _Hold older, newer
+    cdef _KeyHolds key_holds  # None once the hold is given back
+
+
+cdef dict _holds_by_name = {}  # sys.modules name -> _KeyHolds
+cdef _KeyHolds _argv0_holds = _KeyHolds.__new__(_KeyHolds)
+# A name's _KeyHolds stays when its last run ends, for the next run of the
+# same name (one dict insert and delete fewer per run), unless many have one.
+cdef Py_ssize_t _KEEP_IDLE_NAMES = 64
+
+
+cdef _Hold _c_push(object key, object saved):
+    """A new hold on key, newest of its holds, remembering ``saved``; the registry lock is held."""
+    cdef _KeyHolds holds
+    if key is _argv0_key:
+        holds = _argv0_holds
     else:
-        (<list>stack).append(cell)
-    return cell
+        found = _holds_by_name.get(key)
+        if found is None:
+            holds = _KeyHolds.__new__(_KeyHolds)
+            _holds_by_name[key] = holds
+        else:
+            holds = <_KeyHolds>found
+    cdef _Hold hold = _Hold.__new__(_Hold)
+    hold.saved = saved
+    hold.key_holds = holds
+    hold.older = holds.newest
+    if hold.older is not None:
+        hold.older.newer = hold
+    holds.newest = hold
+    return hold
 
 
-cdef bint _c_pop(object key, list cell) except -1:
-    """The twin's _pop: True when ``cell`` was the newest override, so it must restore."""
-    cdef list stack = <list>_registry[key]
-    cdef Py_ssize_t index
-    if stack[-1] is cell:
-        stack.pop()
-        # An empty stack stays for the next run of the same name (one dict
-        # insert and delete fewer per run), unless many names have one.
-        if not stack and len(_registry) > _KEEP_EMPTY_STACKS:
-            del _registry[key]
-        return True
-    for index in range(len(stack)):
-        if stack[index] is cell:
-            (<list>stack[index + 1])[0] = cell[0]
-            del stack[index]
-            return False
-    raise RuntimeError("fastrunpy: a run's saved value is missing from the registry")
+cdef object _c_pop(object key, _Hold hold):
+    """The twin's _pop: the value to put back when ``hold`` was key's newest; otherwise _KEEP."""
+    if hold is None or hold.key_holds is None:
+        raise RuntimeError("fastrunpy: a run's saved value is missing from the registry")
+    cdef _KeyHolds holds = hold.key_holds
+    cdef _Hold older = hold.older
+    cdef _Hold newer = hold.newer
+    hold.key_holds = hold.older = hold.newer = None
+    if older is not None:
+        older.newer = newer
+    if newer is not None:
+        # Ending out of order: the run above inherits what this one saved.
+        newer.older = older
+        newer.saved = hold.saved
+        return _keep
+    holds.newest = older
+    if older is None and holds is not _argv0_holds and len(_holds_by_name) > _KEEP_IDLE_NAMES:
+        del _holds_by_name[key]
+    return hold.saved
+
+
+cdef bint _c_overridden(object key) except -1:
+    if key is _argv0_key:
+        return _argv0_holds.newest is not None
+    found = _holds_by_name.get(key)
+    return found is not None and (<_KeyHolds>found).newest is not None
+
+
+def _push(key, saved):
+    return _c_push(key, saved)
+
+
+def _pop(key, cell):
+    return _c_pop(key, <_Hold?>cell)
+
+
+def _overridden(key):
+    return _c_overridden(key)
 
 
 cdef tuple _c_enter_run(str name, object module, object argv0, dict modules, list argv):
     """The twin's _enter_run, for a dict sys.modules and a non-empty list sys.argv."""
-    cdef list module_cell, argv_cell
+    cdef _Hold module_hold, argv_hold
     _registry_lock.take()
     try:
-        module_cell = _c_push(name, modules.get(name, _ABSENT))
+        module_hold = _c_push(name, modules.get(name, _absent))
         modules[name] = module
-        argv_cell = _c_push(_ARGV0, argv[0])
+        argv_hold = _c_push(_argv0_key, argv[0])
         argv[0] = argv0
-        return module_cell, argv_cell
+        return module_hold, argv_hold
     finally:
         _registry_lock.give()
 
 
-cdef void _c_exit_run(str name, tuple cells) except *:
+cdef void _c_exit_run(str name, tuple holds) except *:
     """The twin's _exit_run: sys.argv[0], then sys.modules[name], each put back if this run is the newest."""
-    cdef list module_cell = <list>cells[0]
-    cdef list argv_cell = <list>cells[1]
     _registry_lock.take()
     try:
         try:
-            if _c_pop(_ARGV0, argv_cell):
-                _sys_attr("argv")[0] = argv_cell[0]
+            saved = _c_pop(_argv0_key, <_Hold>holds[1])
+            if saved is not _keep:
+                _sys_attr("argv")[0] = saved
         finally:
-            if _c_pop(name, module_cell):
-                saved = module_cell[0]
-                if saved is not _ABSENT:
+            saved = _c_pop(name, <_Hold>holds[0])
+            if saved is not _keep:
+                if saved is not _absent:
                     _sys_attr("modules")[name] = saved
                 else:
                     del _sys_attr("modules")[name]  # KeyError if the run removed it, as in stdlib
@@ -1357,26 +1424,26 @@ cdef object _c_fresh_spec(object spec):
     return copy
 
 
-cdef list _c_hide_module(dict modules, str name):
+cdef _Hold _c_hide_module(dict modules, str name):
     """The twin's _swap_module(name, _ABSENT) for a dict sys.modules; the caller holds the registry lock."""
-    saved = modules.get(name, _ABSENT)
-    if saved is _ABSENT and not _registry.get(name):
+    saved = modules.get(name, _absent)
+    if saved is _absent and not _c_overridden(name):
         raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
-    cell = _c_push(name, saved)
+    hold = _c_push(name, saved)
     modules.pop(name, None)
-    return cell
+    return hold
 
 
-cdef void _c_unhide_module(str name, list cell) except *:
-    """The twin's _unswap_module(name, cell, True); the caller holds the registry lock."""
+cdef void _c_unhide_module(str name, _Hold hold) except *:
+    """The twin's _unswap_module(name, hold, True); the caller holds the registry lock."""
     cdef PyObject *modules = _sys_get("modules")
     if modules == NULL or type(<object>modules) is not dict:
-        _unswap_module(name, cell, True)
+        _unswap_module(name, hold, True)
         return
-    if not _c_pop(name, cell):
+    saved = _c_pop(name, hold)
+    if saved is _keep:
         return
-    saved = cell[0]
-    if saved is not _ABSENT:
+    if saved is not _absent:
         (<dict><object>modules)[name] = saved
     else:
         (<dict><object>modules).pop(name, None)
@@ -1399,7 +1466,7 @@ cdef object _c_main_details_hit():
     finally:
         _registry_lock.take()
         try:
-            _c_unhide_module("__main__", <list>cell)
+            _c_unhide_module("__main__", <_Hold>cell)
         finally:
             _registry_lock.give()
 

@@ -59,6 +59,7 @@ _builtin_exec = builtins.exec
 
 _ABSENT: "Any" = object()  # "no such entry" for a saved sys.modules value
 _ARGV0 = object()  # registry key for sys.argv[0]; sys.modules entries are keyed by name
+_KEEP: "Any" = object()  # _pop()'s "another run holds the key still: put nothing back"
 
 # One lock for the registry only; user code never runs while it is held, so
 # nested runs and runs started from other threads cannot deadlock on it.
@@ -77,19 +78,24 @@ def _push(key: "Any", saved: "Any") -> "List[Any]":
     return cell
 
 
-def _pop(key: "Any", cell: "List[Any]") -> bool:
-    """Forget ``cell``; True when it was the newest override, so it must restore."""
+def _pop(key: "Any", cell: "List[Any]") -> "Any":
+    """Forget ``cell``: the value to put back when it was the newest override, else _KEEP."""
     stack = _overrides[key]
     if stack[-1] is cell:
         stack.pop()
         if not stack:
             del _overrides[key]
-        return True
+        return cell[0]
     # Ending out of order: the run above inherits what this one saved.
     index = [other is cell for other in stack].index(True)
     stack[index + 1][0] = cell[0]
     del stack[index]
-    return False
+    return _KEEP
+
+
+def _overridden(key: "Any") -> bool:
+    """Whether a run holds ``key`` now."""
+    return bool(_overrides.get(key))
 
 
 # The _swap_*/_unswap_* helpers expect _lock to be held by the caller.
@@ -101,7 +107,7 @@ def _swap_module(name: str, module: "Any") -> "List[Any]":
     saved = modules.get(name, _ABSENT)
     # Absent with no run overriding it (an empty stack, which the compiled
     # core keeps for reuse, overrides nothing): stdlib's lookup fails.
-    if saved is _ABSENT and module is _ABSENT and not _overrides.get(name):
+    if saved is _ABSENT and module is _ABSENT and not _overridden(name):
         raise KeyError(name)  # what stdlib's sys.modules[name] lookup raises
     cell = _push(name, saved)
     if module is _ABSENT:
@@ -112,9 +118,9 @@ def _swap_module(name: str, module: "Any") -> "List[Any]":
 
 
 def _unswap_module(name: str, cell: "List[Any]", missing_ok: bool) -> None:
-    if not _pop(name, cell):
+    saved = _pop(name, cell)
+    if saved is _KEEP:
         return
-    saved = cell[0]
     modules = sys.modules
     if saved is not _ABSENT:
         modules[name] = saved
@@ -132,8 +138,9 @@ def _swap_argv0(value: "Any") -> "List[Any]":
 
 
 def _unswap_argv0(cell: "List[Any]") -> None:
-    if _pop(_ARGV0, cell):
-        sys.argv[0] = cell[0]
+    saved = _pop(_ARGV0, cell)
+    if saved is not _KEEP:
+        sys.argv[0] = saved
 
 
 def _enter_run(name: str, module: "Any", argv0: "Any") -> "Tuple[List[Any], List[Any]]":
