@@ -1191,6 +1191,31 @@ def test_the_newest_entry_is_one_the_cache_holds(sandbox: Sandbox) -> None:
     assert fast._newest_cell[0] is None
 
 
+def test_hits_passing_one_path_object_follow_the_cache(sandbox: Sandbox) -> None:
+    # Hits passing the very path object of the last hit skip its key while
+    # that entry is the cache's newest: another script's hit, a clear or
+    # turning the cache off must each send the next hit back to the key.  Under
+    # "unchecked" nothing else would notice a stale entry.
+    fast = sandbox.fast
+    fast.cache_configure(validation="unchecked")
+    first = sandbox.write("first.py", "x = 'first 0'\n")
+    other = sandbox.write("other.py", "x = 'other'\n")
+    steps = [
+        ("another script's hit", lambda: sandbox.assert_hit(run_script(other))),
+        ("cache_clear()", fast.cache_clear),
+        ("turning the cache off", lambda: fast.cache_configure(maxsize=0)),
+    ]
+    for number, (step, change) in enumerate(steps, 1):
+        fast.cache_configure(maxsize=8)
+        fast.cache_clear()
+        sandbox.prime(run_script(other))
+        sandbox.prime(run_script(first))
+        sandbox.write("first.py", f"x = 'first {number}'\n")
+        change()
+        expected = f"first {number - 1}" if step == "another script's hit" else f"first {number}"
+        assert value(outcome(lambda: fast.run_path(first))) == expected, step
+
+
 def test_counters_for_module_runs(sandbox: Sandbox) -> None:
     fast = sandbox.fast
     sandbox.on_path("lib")

@@ -1215,11 +1215,49 @@ cdef object _c_serve_script(_ScriptEntryC entry, str path, object init_globals, 
     return _c_run_module_code(entry.code, init_globals, run_name, None, pkg_name, script_name, False, entry)
 
 
+# The last script hit's path and run name, as the very objects run_path()
+# was given, and its entry: a run of hits on one script passes the same
+# objects, and while the entry is still the cache's newest it is the one
+# their key would find, without building the key and looking it up.
+# Read and written with the cache lock held.
+cdef object _last_hit_path = None
+cdef object _last_hit_run_name = None
+cdef object _last_hit_entry = None
+
+
+cdef object _c_last_script_hit(str path, object run_name):
+    """The entry of the last script hit, if it was on these objects and is still the newest entry; else None."""
+    _the_cache_lock.take()
+    entry = _newest[0]
+    if entry is not _last_hit_entry or path is not _last_hit_path or run_name is not _last_hit_run_name:
+        entry = None
+    _the_cache_lock.give()
+    return entry
+
+
+cdef bint _c_count_last_hit(object entry) except -1:
+    """Count a hit on the entry _c_last_script_hit() found, if it is the newest still."""
+    _the_cache_lock.take()
+    cdef bint newest = _newest[0] is entry
+    if newest:
+        _hit_counts[0] += 1
+    _the_cache_lock.give()
+    return newest
+
+
+cdef void _c_remember_script_hit(str path, object run_name, object entry) except *:
+    global _last_hit_path, _last_hit_run_name, _last_hit_entry
+    _the_cache_lock.take()
+    _last_hit_path, _last_hit_run_name, _last_hit_entry = path, run_name, entry
+    _the_cache_lock.give()
+
+
 cdef object _c_script_hit(str path, object init_globals, object run_name):
     """run_path(path) served from the cache, or None having done nothing."""
     cdef long long now[5]
     if not _posix_paths or not path or path[0] != "/" or not _maxsize:
         return None
+    given_run_name = run_name
     if run_name is None:
         run_name = "<run_path>"
         pkg_name = ""
@@ -1227,8 +1265,11 @@ cdef object _c_script_hit(str path, object init_globals, object run_name):
         pkg_name = (<str>run_name).rpartition(".")[0]
     if not _c_plain_file(path):
         return None
-    key = (path, _compile_key, str) if _sets_cached else (path, _compile_key, str, run_name)
-    found = _entries_by_key.get(key)
+    key = None
+    found = _c_last_script_hit(path, given_run_name)
+    if found is None:
+        key = (path, _compile_key, str) if _sets_cached else (path, _compile_key, str, run_name)
+        found = _entries_by_key.get(key)
     if type(found) is not _ScriptEntryC:
         return None
     cdef _ScriptEntryC entry = <_ScriptEntryC>found
@@ -1243,8 +1284,13 @@ cdef object _c_script_hit(str path, object init_globals, object run_name):
             return None
     elif mode != "unchecked":
         return None
-    if not _c_count_hit(key, entry):
-        return None
+    if key is None:
+        if not _c_count_last_hit(entry):
+            return None
+    else:
+        if not _c_count_hit(key, entry):
+            return None
+        _c_remember_script_hit(path, given_run_name, entry)
     return _c_serve_script(entry, path, init_globals, run_name, pkg_name, path)
 
 
