@@ -1100,6 +1100,7 @@ cdef str _TIMESTAMP = "timestamp"
 _twin_run_path = run_path
 _twin_run_module = run_module
 _twin_details_hit = _details_hit
+_twin_entry_hit = _entry_hit
 cdef str _READ_MODE = "r"
 cdef object _read_flags = _READ_FLAGS
 
@@ -1334,6 +1335,36 @@ cdef bint _c_module_valid(_ModuleEntryC entry, object parent, list path) except 
     return _c_trusted(entry)
 
 
+cdef object _c_module_attribute(object module, str name, object default):
+    """getattr(module, name, default), read from a plain module's dict when the dict holds it.
+
+    (ModuleType's class defines none of the names asked for here, so the
+    dict's value is what getattr() would find, without its two lookups.)
+    """
+    cdef PyObject *value
+    if type(module) is ModuleType:
+        value = PyDict_GetItemWithError(<object>PyModule_GetDict(module), name)
+        if value != NULL:
+            return <object>value
+    return getattr(module, name, default)
+
+
+# name -> name + ".__main__", for packages run_module() has run: the same
+# string for every hit, whose hash is computed once.
+cdef dict _main_names = {}
+
+
+cdef str _c_main_name(str name):
+    found = _main_names.get(name)
+    if found is not None:
+        return <str>found
+    main_name = name + ".__main__"
+    if len(_main_names) >= 256:
+        _main_names.clear()
+    _main_names[name] = main_name
+    return main_name
+
+
 cdef object _c_details_hit(object mod_name):
     """The twin's _details_hit(), by hand for "auto", with the entry: (name, spec, code, entry); None having done nothing."""
     cdef PyObject *item
@@ -1352,19 +1383,19 @@ cdef object _c_details_hit(object mod_name):
         parent = modules.get(name[:dot])
         if parent is None or _builtins_dict.get("__import__") is not _original_import:
             return None
-        if getattr(getattr(parent, "__spec__", None), "_initializing", False):
+        if getattr(_c_module_attribute(parent, "__spec__", None), "_initializing", False):
             return None
-        path = getattr(parent, "__path__", None)
+        path = _c_module_attribute(parent, "__path__", None)
     else:
         parent = None
         item = _sys_get("path")
         path = None if item == NULL else <object>item
     module = modules.get(name, _MISSING)
     if module is not _MISSING:
-        spec = getattr(module, "__spec__", None)
+        spec = _c_module_attribute(module, "__spec__", None)
         if spec is None or spec.submodule_search_locations is None or name.endswith("__main__"):
             return None
-        return _c_details_hit(name + ".__main__")
+        return _c_details_hit(_c_main_name(name))
     if type(path) is not list:
         return None
     key = (name, (<list>path)[0] if path else None, _compile_key)
@@ -1444,6 +1475,10 @@ cdef object _c_spec_copy(_ModuleEntryC entry):
     copy = fastrunpy_new_instance(ModuleSpec)
     PyObject_GenericSetDict(copy, copy_dict, NULL)
     return copy
+
+
+def _spec_copy(entry):
+    return _c_spec_copy(<_ModuleEntryC?>entry)
 
 
 cdef object _c_fresh_spec(object spec):
@@ -1597,7 +1632,12 @@ def run_module(mod_name, init_globals=None, run_name=None, alter_sys=False):
         if details is not None:
             entry = (<tuple>details)[3]
     else:
-        details = _twin_details_hit(mod_name)
+        found = _twin_entry_hit(mod_name)  # validated by stat(), as its mode says
+        if found is None:
+            details = None
+        else:
+            entry = (<tuple>found)[1]
+            details = (<tuple>found)[0], _c_spec_copy(<_ModuleEntryC?>entry), (<_ModuleEntryC?>entry).code
     cdef bint spec_is_copy = details is not None
     if details is None:
         details = _resolve.get_module_details(mod_name, ImportError, _module_lookup)

@@ -845,7 +845,16 @@ def _directory_mtime(path: str) -> "Optional[float]":
 
 
 def _details_hit(mod_name: "Any") -> "Any":
-    """(name run, spec, code) for run_module(mod_name) from the cache, or None having done nothing.
+    """(name run, spec, code) for run_module(mod_name) from the cache, or None having done nothing."""
+    found = _entry_hit(mod_name)
+    if found is None:
+        return None
+    name, entry = found
+    return name, _spec_copy(entry), entry.code
+
+
+def _entry_hit(mod_name: "Any") -> "Any":
+    """(name run, cache entry) for run_module(mod_name), the hit counted and its events raised; or None having done nothing.
 
     Serves the hits that need no import and no warning: a top-level module,
     a submodule of a package already imported, or the __main__ of one.
@@ -870,7 +879,7 @@ def _details_hit(mod_name: "Any") -> "Any":
         spec = getattr(module, "__spec__", None)
         if spec is None or spec.submodule_search_locations is None or mod_name.rpartition(".")[2] == "__main__":
             return None
-        return _details_hit(mod_name + ".__main__")
+        return _entry_hit(mod_name + ".__main__")
     found = _search_path(mod_name)
     if found is None:
         return None
@@ -880,7 +889,7 @@ def _details_hit(mod_name: "Any") -> "Any":
     if entry is None or not _module_still_valid(entry, parent, path) or _cache_get(key) is not entry:
         return None
     _replay(entry.events)
-    return mod_name, _fresh_spec(entry.spec), entry.code
+    return mod_name, entry
 
 
 def _module_details(mod_name: str, error: "Any" = ImportError) -> "Any":
@@ -899,7 +908,7 @@ def _module_hit(mod_name: str, parent: "Any", path: "Any", key: "Any") -> "Any":
         _cache_reject(key, entry)
         return None
     _replay(entry.events)
-    return _fresh_spec(entry.spec), entry.code
+    return _spec_copy(entry), entry.code
 
 
 def _module_still_valid(entry: "Any", parent: "Any", path: "Any") -> bool:
@@ -1073,6 +1082,11 @@ def _record_module(
         settled=_settled(source_signature, read_at),
         events=events,
     )
+
+
+def _spec_copy(entry: "Any") -> "Any":
+    """A copy of a cached module entry's spec for one run (the compiled core plans these per entry)."""
+    return _fresh_spec(entry.spec)
 
 
 def _fresh_spec(spec: "Any") -> "Any":
@@ -1491,7 +1505,7 @@ class PreparedModule(object):
         if state is not None and _maxsize and self._still_resolves(state):
             entry = state[1]
             _replay(entry.events)
-            name, spec, code = state[0], _fresh_spec(entry.spec), entry.code
+            name, spec, code = state[0], _spec_copy(entry), entry.code
         else:
             name, spec, code = self._resolve()
         run_name = name if self.run_name is None else self.run_name
