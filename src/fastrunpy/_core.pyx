@@ -1379,23 +1379,32 @@ cdef object _c_details_hit(object mod_name):
         return None
     modules = <dict><object>item
     dot = name.rfind(".")
-    if dot >= 0:
-        parent = modules.get(name[:dot])
-        if parent is None or _builtins_dict.get("__import__") is not _original_import:
-            return None
-        if getattr(_c_module_attribute(parent, "__spec__", None), "_initializing", False):
-            return None
-        path = _c_module_attribute(parent, "__path__", None)
-    else:
-        parent = None
+    if dot < 0:
         item = _sys_get("path")
-        path = None if item == NULL else <object>item
+        return _c_module_hit(name, modules, None, None if item == NULL else <object>item)
+    parent = modules.get(name[:dot])
+    if parent is None:
+        return None
+    return _c_submodule_hit(name, modules, parent, _c_module_attribute(parent, "__spec__", None))
+
+
+cdef object _c_submodule_hit(str name, dict modules, object parent, object parent_spec):
+    """_c_details_hit() for a submodule of ``parent``, imported already, whose __spec__ is ``parent_spec``."""
+    if _interpreter_builtins.get("__import__") is not _original_import:
+        return None
+    if getattr(parent_spec, "_initializing", False):
+        return None
+    return _c_module_hit(name, modules, parent, _c_module_attribute(parent, "__path__", None))
+
+
+cdef object _c_module_hit(str name, dict modules, object parent, object path):
+    """_c_details_hit() once the parent is known: the module searched for on ``path``, or a package's __main__."""
     module = modules.get(name, _MISSING)
     if module is not _MISSING:
         spec = _c_module_attribute(module, "__spec__", None)
         if spec is None or spec.submodule_search_locations is None or name.endswith("__main__"):
             return None
-        return _c_details_hit(_c_main_name(name))
+        return _c_submodule_hit(_c_main_name(name), modules, module, spec)
     if type(path) is not list:
         return None
     key = (name, (<list>path)[0] if path else None, _compile_key)
