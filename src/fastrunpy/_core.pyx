@@ -1155,14 +1155,57 @@ def _second_miss(key):
     # The twin's, with the lock taken as in _cache_get above.
     _the_cache_lock.take()
     try:
-        if key in _seen_once_keys:
-            del _seen_once_keys[key]
-            return True
-        _seen_once_keys[key] = None
-        _trim(_seen_once_keys)
-        return False
+        return _c_second_miss_locked(key)
     finally:
         _the_cache_lock.give()
+
+
+cdef bint _c_second_miss_locked(object key) except -1:
+    if key in _seen_once_keys:
+        del _seen_once_keys[key]
+        return True
+    _seen_once_keys[key] = None
+    if len(_seen_once_keys) > _maxsize:
+        _trim(_seen_once_keys)
+    return False
+
+
+_twin_module_lookup = _module_lookup
+
+
+def _module_lookup(mod_name, error):
+    """The twin's _module_lookup; a top-level module's miss by hand.
+
+    A first run_module() must cost no more than runpy's: for a module
+    found on sys.path that the cache has not got, this is the twin's
+    search-path, key, miss count and first-miss note in one step, without
+    five Python-level calls.  Anything else is the twin's.
+    """
+    cdef PyObject *item = _sys_get("modules")
+    if (
+        not _maxsize or type(mod_name) is not str or "." in <str>mod_name
+        or item == NULL or type(<object>item) is not dict or mod_name in <dict><object>item
+    ):
+        return _twin_module_lookup(mod_name, error)
+    item = _sys_get("path")
+    if item == NULL:
+        return _twin_module_lookup(mod_name, error)
+    path = <object>item
+    key = (mod_name, path[0] if path else None, _compile_key)
+    _the_cache_lock.take()
+    try:
+        if key in _entries_by_key:
+            second = None  # a hit: the twin's to validate and count
+        else:
+            _hit_counts[1] += 1
+            second = _c_second_miss_locked(key)
+    finally:
+        _the_cache_lock.give()
+    if second is None:
+        return _twin_module_lookup(mod_name, error)
+    if second:
+        return _second_miss_lookup(mod_name, error)
+    return _resolve.plain_lookup(mod_name, error)
 
 
 cdef void _c_replay(tuple events) except *:

@@ -1117,6 +1117,11 @@ def _module_lookup(mod_name: str, error: "Any") -> "Any":
         return hit
     if not _second_miss(key):
         return _resolve.plain_lookup(mod_name, error)
+    return _second_miss_lookup(mod_name, error)
+
+
+def _second_miss_lookup(mod_name: str, error: "Any") -> "Any":
+    """(spec, code) of a module missed twice: looked up recording what it depends on, and cached."""
     spec, code, entry, path = _recording_lookup(mod_name, error)
     if entry is not None:
         _cache_put(_module_key(mod_name, path), entry)
