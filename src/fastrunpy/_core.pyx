@@ -9,11 +9,13 @@ drift apart, and the full test suite runs against both.
 (``annotation_typing=False`` keeps Cython from turning the twin's type hints
 into runtime type checks that runpy does not make.)  After it come the parts
 of every hit written by hand against the C API, replacing the twin's
-functions of the same names: stat(), the run itself (temporary module,
-sys.argv[0], dunders, exec, copy) and the audit-event replay.  Two pieces of
-the miss bookkeeping are by hand too (_cache_get, _second_miss): a first run
-must cost no more than runpy's, and their lock protocol was most of what the
-cache added to it.
+functions of the same names: stat(), the sys.modules/sys.argv[0] registry
+(_push, _pop), the run itself (temporary module, dunders from the entry's
+seed, exec, copy), the spec copy (_spec_copy) and the audit-event replay.
+Three pieces of the miss bookkeeping are by hand too (_cache_get,
+_second_miss, and a top-level module's miss in _module_lookup): a first run
+must cost no more than runpy's, and their calls and lock protocol were most
+of what the cache added to it.
 
 Functions are compiled as builtins (``binding=False``): a cyfunction needs a
 code object, made at import, and the twin's hundred functions made
