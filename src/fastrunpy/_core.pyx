@@ -1464,8 +1464,24 @@ cdef object _c_module_hit(str name, dict modules, object parent, object path):
 
 
 cdef extern from "Python.h":
-    int PyObject_GenericSetDict(object obj, object value, void *context) except -1
     object PySequence_List(object items)
+
+
+cdef extern from *:
+    """
+    /* obj.__dict__ = dict.  On 3.13, PyObject_GenericSetDict() leaves an
+       object's inline attribute values in use after it (attribute lookups
+       then miss the new dict); __dict__'s own setter invalidates them. */
+    static int fastrunpy_set_instance_dict(PyObject *obj, PyObject *dict, PyObject *dict_name) {
+    #if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+        return PyObject_SetAttr(obj, dict_name, dict);
+    #else
+        (void)dict_name;
+        return PyObject_GenericSetDict(obj, dict, NULL);
+    #endif
+    }
+    """
+    int fastrunpy_set_instance_dict(object obj, object dict, object dict_name) except -1
     bint PyDict_Next(object mapping, Py_ssize_t *position, PyObject **key, PyObject **value)
 
 
@@ -1522,12 +1538,12 @@ cdef object _c_spec_copy(_ModuleEntryC entry):
     cdef dict spec_dict = entry.spec_dict
     cdef dict copy_dict = PyDict_Copy(spec_dict)
     fresh_loader = fastrunpy_new_instance(entry.loader_type)
-    PyObject_GenericSetDict(fresh_loader, PyDict_Copy(entry.loader_dict), NULL)
+    fastrunpy_set_instance_dict(fresh_loader, PyDict_Copy(entry.loader_dict), "__dict__")
     PyDict_SetItem(copy_dict, "loader", fresh_loader)
     for key in entry.list_keys:
         PyDict_SetItem(copy_dict, key, PySequence_List(spec_dict[key]))
     copy = fastrunpy_new_instance(ModuleSpec)
-    PyObject_GenericSetDict(copy, copy_dict, NULL)
+    fastrunpy_set_instance_dict(copy, copy_dict, "__dict__")
     return copy
 
 
