@@ -528,12 +528,12 @@ cdef tuple _c_copied_spec_dunders(object mod_spec):
     if type(mod_spec) is not ModuleSpec:
         return None
     cdef dict spec_dict = <dict>PyObject_GenericGetDict(mod_spec, NULL)
-    loader = spec_dict.get("loader", _ABSENT)
-    origin = spec_dict.get("origin", _ABSENT)
+    loader = spec_dict.get("loader", _absent)
+    origin = spec_dict.get("origin", _absent)
     cached = spec_dict.get("_cached")
     name = spec_dict.get("name")
-    locations = spec_dict.get("submodule_search_locations", _ABSENT)
-    if loader is _ABSENT or origin is _ABSENT or cached is None or type(name) is not str or locations is _ABSENT:
+    locations = spec_dict.get("submodule_search_locations", _absent)
+    if loader is _absent or origin is _absent or cached is None or type(name) is not str or locations is _absent:
         return None
     return loader, origin, cached, name if locations is not None else (<str>name).rpartition(".")[0]
 
@@ -639,6 +639,13 @@ cdef bint _verbose = sys.flags.verbose
 cdef bint _new_modules_have_dicts = sys.version_info >= (3, 11)
 
 
+cdef object _c_module_starting_with(dict values):
+    """ModuleType.__new__(ModuleType), without __init__, its empty dict then given a clone of ``values``."""
+    module = fastrunpy_empty_module()
+    PyDict_Update(<dict>PyModule_GetDict(module), values)
+    return module
+
+
 cdef object _c_new_run_module(str name, object init_globals):
     """PyModule_NewObject(name); without init_globals, one whose dict already holds every key a run sets.
 
@@ -649,10 +656,8 @@ cdef object _c_new_run_module(str name, object init_globals):
     """
     if init_globals is not None or _verbose or not _new_modules_have_dicts:
         return PyModule_NewObject(name)
-    module = fastrunpy_empty_module()  # ModuleType.__new__(ModuleType), no __init__: its dict is empty
-    cdef dict run_globals = <dict>PyModule_GetDict(module)
-    PyDict_Update(run_globals, _RUN_KEYS)
-    PyDict_SetItem(run_globals, "__name__", name)
+    module = _c_module_starting_with(_RUN_KEYS)
+    PyDict_SetItem(<dict>PyModule_GetDict(module), "__name__", name)
     return module
 
 
@@ -749,9 +754,8 @@ cdef object _c_seeded_namespace(object entry, bint in_module, object mod_name, o
     cdef _RunSeed seed = _c_seed_of(entry, in_module, mod_name, file, pkg_name, cached)
     cdef dict run_globals
     if in_module:
-        namespace = fastrunpy_empty_module()  # ModuleType.__new__(ModuleType), no __init__: its dict is empty
+        namespace = _c_module_starting_with(seed.values)
         run_globals = <dict>PyModule_GetDict(namespace)
-        PyDict_Update(run_globals, seed.values)
     else:
         namespace = run_globals = PyDict_Copy(seed.values)
     if mod_name is not seed.name:
@@ -1482,7 +1486,6 @@ cdef extern from *:
     }
     """
     int fastrunpy_set_instance_dict(object obj, object dict, object dict_name) except -1
-    bint PyDict_Next(object mapping, Py_ssize_t *position, PyObject **key, PyObject **value)
 
 
 cdef extern from *:
@@ -1500,12 +1503,13 @@ cdef extern from *:
 
 
 cdef bint _c_plan_spec_copy(_ModuleEntryC entry) except -1:
-    """Work out once what every hit's copy of entry.spec takes; False when _c_fresh_spec must do it each time.
+    """Work out once what every hit's copy of entry.spec takes; False to leave each copy to the twin's _fresh_spec.
 
     That is: the dicts a copy of the spec and of its loader start from, the
     values that are lists (each copy has its own), and the file, cached
-    file and package a run of it sets.  A plain ModuleSpec with a file
-    loader only, as _c_fresh_spec copies by hand.
+    file and package a run of it sets.  Only for what the import system's
+    file finders give: a plain ModuleSpec, a file loader (object's __new__),
+    and a cached file computed.
     """
     spec = entry.spec
     if type(spec) is not ModuleSpec:
@@ -1527,14 +1531,14 @@ cdef bint _c_plan_spec_copy(_ModuleEntryC entry) except -1:
 
 
 cdef object _c_spec_copy(_ModuleEntryC entry):
-    """A copy of the entry's spec (and its loader) for one hit, as _c_fresh_spec makes it.
+    """A copy of the entry's spec (and its loader) for one hit, as the twin's _fresh_spec makes it.
 
     Each copy's dict is a clone of the planned one, set in place of the
     empty one a new instance would make: merging into that costs several
     times more.
     """
     if not entry.spec_planned:
-        return _c_fresh_spec(entry.spec)
+        return _fresh_spec(entry.spec)
     cdef dict spec_dict = entry.spec_dict
     cdef dict copy_dict = PyDict_Copy(spec_dict)
     fresh_loader = fastrunpy_new_instance(entry.loader_type)
@@ -1549,30 +1553,6 @@ cdef object _c_spec_copy(_ModuleEntryC entry):
 
 def _spec_copy(entry):
     return _c_spec_copy(<_ModuleEntryC?>entry)
-
-
-cdef object _c_fresh_spec(object spec):
-    """The twin's _fresh_spec() for a plain ModuleSpec and a loader with object's __new__."""
-    cdef PyObject *key
-    cdef PyObject *value
-    cdef Py_ssize_t position = 0
-    if type(spec) is not ModuleSpec:
-        return _fresh_spec(spec)
-    spec_dict = PyObject_GenericGetDict(spec, NULL)
-    loader = (<dict>spec_dict).get("loader")
-    loader_type = type(loader)
-    if loader_type is not SourceFileLoader and loader_type is not SourcelessFileLoader:
-        return _fresh_spec(spec)
-    copy = fastrunpy_new_instance(ModuleSpec)
-    copy_dict = PyObject_GenericGetDict(copy, NULL)
-    PyDict_Update(copy_dict, spec_dict)
-    fresh_loader = fastrunpy_new_instance(loader_type)
-    PyDict_Update(PyObject_GenericGetDict(fresh_loader, NULL), PyObject_GenericGetDict(loader, NULL))
-    PyDict_SetItem(copy_dict, "loader", fresh_loader)
-    while PyDict_Next(spec_dict, &position, &key, &value):
-        if type(<object>value) is list:
-            PyDict_SetItem(copy_dict, <object>key, list(<object>value))
-    return copy
 
 
 cdef _Hold _c_hide_module(dict modules, str name):
