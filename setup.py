@@ -22,8 +22,8 @@ from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 SRC_DIR = "src"
 CORE_PYX = "src/fastrunpy/_core.pyx"
-# The small C header the core includes (inotify, epoll: kernel-notified validation).
-CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h"]
+# The small C headers the core includes (inotify, epoll, io_uring: kernel-notified validation).
+CORE_HEADERS = ["src/fastrunpy/_kernel_watch.h", "src/fastrunpy/_kernel_ring.h"]
 # The command line's compile(): a module of its own so that running a script
 # does not need the core (see its docstring).
 COMPILE_PYX = "src/fastrunpy/_compile.pyx"

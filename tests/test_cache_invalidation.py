@@ -16,21 +16,24 @@ cache until cache_clear().
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import importlib.abc
 import importlib.util
 import json
 import os
 import py_compile
+import re
 import runpy
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import types
 import warnings
 import zipfile
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -230,14 +233,30 @@ def kernel_watches(impl: Any, directory: str) -> bool:
     return fstype in {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs"}
 
 
-@pytest.fixture(params=["auto", "timestamp"])
-def validation(request: Any) -> str:
-    """Each case runs under kernel-notified validation and under stat() on every hit."""
-    return str(request.param)
+@pytest.fixture(params=["auto", "auto-epoll", "timestamp"])
+def validation(request: Any, impl: Any) -> Any:
+    """Each case runs under kernel-notified validation and under stat() on every hit.
+
+    "auto-epoll" is "auto" with the compiled core's io_uring ring turned off,
+    so that hits ask epoll_wait() as they do in threads that do not own it.
+    """
+    if request.param != "auto-epoll":
+        yield str(request.param)
+        return
+    if impl.name != "cython":
+        pytest.skip("only the compiled core has a ring to do without")
+    core = impl.module
+    core._stop_watching()
+    previous = core._use_ring(False)
+    try:
+        yield "auto"
+    finally:
+        core._use_ring(previous)
+        core._stop_watching()
 
 
-@pytest.fixture
-def sandbox(impl: Any, tmp_path: Any, validation: str) -> Any:
+@contextlib.contextmanager
+def isolated(impl: Any, tmp_path: Any, validation: str) -> Iterator[Sandbox]:
     """Isolate every piece of import state the cases touch, and the cache itself."""
     saved_path = list(sys.path)
     saved_meta_path = list(sys.meta_path)
@@ -281,6 +300,21 @@ def sandbox(impl: Any, tmp_path: Any, validation: str) -> Any:
         impl.module.cache_configure(maxsize=maxsize, validation="auto", revalidate_after=None)
         impl.module.cache_clear()
         importlib.invalidate_caches()
+
+
+@pytest.fixture
+def sandbox(impl: Any, tmp_path: Any, validation: str) -> Iterator[Sandbox]:
+    with isolated(impl, tmp_path, validation) as box:
+        yield box
+
+
+@pytest.fixture
+def ring_sandbox(impl: Any, tmp_path: Any) -> Iterator[Sandbox]:
+    """A sandbox for the compiled core's "auto" mode where its kernel watching applies."""
+    if impl.name != "cython" or not kernel_watches(impl, str(tmp_path)):
+        pytest.skip("no kernel watching here")
+    with isolated(impl, tmp_path, "auto") as box:
+        yield box
 
 
 def run_script(path: str) -> Callable[[Any], Dict[str, Any]]:
@@ -604,6 +638,138 @@ def test_forked_child_edits_and_runs(sandbox: Sandbox, target: str) -> None:
     if target == "script":
         assert value(reference) == 2
 
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_directory_mounted_over(sandbox: Sandbox, target: str) -> None:
+    # A mount raises no inotify event in the directory it hides.
+    if os.geteuid() != 0 or not sys.platform.startswith("linux") or not shutil.which("mount"):
+        pytest.skip("needs root to mount")
+    path, call = _target(sandbox, target)
+    sandbox.write("other/frmod.py", "x = 2\n")
+    sandbox.prime(call)
+    lib = os.path.dirname(path)
+    if subprocess.run(["mount", "--bind", sandbox.path("other"), lib], capture_output=True).returncode != 0:
+        pytest.skip("cannot bind-mount here")
+    try:
+        result = sandbox.both(call)
+        if target == "script":
+            assert value(result) == 2
+    finally:
+        subprocess.run(["umount", lib], check=True)
+    result = sandbox.both(call)
+    if target == "script":
+        assert value(result) == 1
+
+
+# --- the compiled core's io_uring ring ---------------------------------------
+# In the thread that opened the kernel watcher, "auto" hits read a ring's
+# flags instead of calling epoll_wait(); every other thread keeps epoll.
+
+
+def ring_expected() -> bool:
+    """Whether this kernel should let the compiled core keep a ring.
+
+    Linux 6.3 or later, io_uring not turned off by sysctl, and no seccomp
+    filter on this process (one may refuse io_uring).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    numbers = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    if numbers is None or (int(numbers[1]), int(numbers[2])) < (6, 3):
+        return False
+    try:
+        with open("/proc/sys/kernel/io_uring_disabled", encoding="ascii") as stream:
+            if int(stream.read()) != 0:
+                return False
+    except OSError:
+        pass
+    with open("/proc/self/status", encoding="ascii") as stream:
+        for line in stream:
+            if line.startswith("Seccomp:") and line.split()[1] != "0":
+                return False
+    return True
+
+
+def in_thread(call: Callable[[], Any]) -> Any:
+    """call()'s result, from a thread of its own (which has ended on return)."""
+    box: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def served_by(counter: Callable[[], int], sandbox: Sandbox, call: Callable[[Any], Dict[str, Any]]) -> None:
+    """Require a hit that counter() counts (other processes' files in a watched
+    ancestor such as /tmp may cost an entry its trust once: allow a few tries)."""
+    for _ in range(5):
+        before = counter()
+        sandbox.assert_hit(call)
+        if counter() == before + 1:
+            return
+    raise AssertionError("no hit was counted")
+
+
+def test_ring_answers_in_its_own_thread_and_epoll_in_others(ring_sandbox: Sandbox) -> None:
+    sandbox = ring_sandbox
+    if not ring_expected():
+        pytest.skip("this kernel gives no ring")
+    path, call = _target(sandbox, "script")
+    sandbox.prime(call)
+    assert sandbox.fast._ring_state()[0] is True
+    served_by(lambda: sandbox.fast._ring_state()[1], sandbox, call)
+    # Another thread's hits come on epoll's word, not the ring's.
+    ring_answers = sandbox.fast._ring_state()[1]
+    in_thread(lambda: served_by(lambda: sandbox.fast._watch_state()[1], sandbox, call))
+    assert sandbox.fast._ring_state()[1] == ring_answers
+    # That thread reads the events of its own edit away: the ring's thread
+    # must still see the change, and later ones.
+    in_thread(lambda: keep_stat_write(path, "x = 2\n"))
+    assert value(in_thread(lambda: sandbox.both(call))) == 2
+    assert value(sandbox.both(call)) == 2
+    sandbox.prime(call)
+    keep_stat_write(path, "x = 3\n")
+    assert value(sandbox.both(call)) == 3
+
+
+def test_ring_of_a_thread_that_has_ended(ring_sandbox: Sandbox) -> None:
+    sandbox = ring_sandbox
+    path, call = _target(sandbox, "script")
+    in_thread(lambda: sandbox.prime(call))  # that thread opened the watcher
+    assert sandbox.fast._ring_state()[0] is False  # its ring went with it
+    served_by(lambda: sandbox.fast._watch_state()[1], sandbox, call)
+    keep_stat_write(path, "x = 2\n")
+    assert value(sandbox.both(call)) == 2
+    sandbox.fast.cache_clear()
+    sandbox.prime(call)  # a new watcher, and a ring of this thread's
+    assert sandbox.fast._ring_state()[0] is ring_expected()
+    keep_stat_write(path, "x = 3\n")
+    assert value(sandbox.both(call)) == 3
+
+
+def test_ring_retired_from_another_thread(ring_sandbox: Sandbox) -> None:
+    sandbox = ring_sandbox
+    path, call = _target(sandbox, "script")
+    sandbox.prime(call)
+    assert sandbox.fast._ring_state()[0] is ring_expected()
+    in_thread(sandbox.fast.cache_clear)  # this thread's ring can only be retired there
+    assert sandbox.fast._ring_state()[0] is False
+    keep_stat_write(path, "x = 2\n")
+    assert value(sandbox.both(call)) == 2
+    sandbox.prime(call)  # the retired ring destroyed, a new one made
+    assert sandbox.fast._ring_state()[0] is ring_expected()
+    keep_stat_write(path, "x = 3\n")
+    assert value(sandbox.both(call)) == 3
 
 _NO_INSTANCES_LEFT = """
 import ctypes, errno, json, os, sys, time

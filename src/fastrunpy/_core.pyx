@@ -827,7 +827,8 @@ _run_module_code.__doc__ = _twin_run_module_code.__doc__
 # Watches are added top-down, each directory before the name is looked up
 # in it: whatever changes after a lookup is reported, whatever changed before
 # it shows in the stat() validation that follows.  A hit then costs one
-# epoll_wait() (see _kernel_watch.h); queued events are read and mark the
+# epoll_wait() (see _kernel_watch.h), or in the thread that opened the
+# watcher, one read of a ring's flags (_kernel_ring.h); queued events are read and mark the
 # entries registered under their watch and name untrusted, and anything that
 # makes the queue unreliable (overflow, a mount, a fork, a descriptor that is
 # no longer ours) drops every trust at once.
@@ -842,6 +843,9 @@ cdef extern from "_kernel_watch.h":
     void frw_close()
     int frw_open()
     int frw_poll()
+    int frw_ring_wanted
+    int frw_ring_live
+    long long frw_ring_answers
     Py_ssize_t frw_read(char *buffer, size_t size)
     int frw_watch(const char *path)
     Py_ssize_t frw_event_size(const char *event)
@@ -1086,6 +1090,19 @@ def _confirm_trust(entry, token):
 def _watch_state():
     """(watcher open, hits served on the kernel's word, watch sets begun): for tests and benchmarks."""
     return bool(frw_is_open()), _kernel_hits, _watch_sets
+
+
+def _ring_state():
+    """(a ring is live, hits it answered from memory): for tests and benchmarks."""
+    return bool(frw_ring_live), frw_ring_answers
+
+
+def _use_ring(wanted):
+    """Whether watchers opened from now on get a ring; the previous setting.  For tests."""
+    global frw_ring_wanted
+    previous = bool(frw_ring_wanted)
+    frw_ring_wanted = 1 if wanted else 0
+    return previous
 
 
 # --- Cache hits, by hand ----------------------------------------------------

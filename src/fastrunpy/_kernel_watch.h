@@ -12,6 +12,9 @@
  *     else), and EPOLLPRI once the mount table has changed (a mount over a
  *     watched directory raises no inotify event).
  *
+ * In the thread that opened them, the same question is usually answered
+ * from memory instead (see _kernel_ring.h).
+ *
  * A forked child shares its parent's queue: reading it would steal the
  * parent's events.  The child forgets the descriptors without closing them
  * (it may already have reused their numbers) and opens its own when needed.
@@ -53,9 +56,12 @@ static uint64_t frw_cookie = 0;
 static volatile sig_atomic_t frw_forked = 0;
 static int frw_atfork_registered = 0;
 
+#include "_kernel_ring.h"
+
 static void frw_child_after_fork(void) { frw_forked = 1; }
 
 static void frw_forget_after_fork(void) {
+    frw_ring_forget_after_fork();
     frw_forked = 0;
     frw_epoll_fd = frw_inotify_fd = frw_mounts_fd = -1;
 }
@@ -67,6 +73,7 @@ static void frw_close(void) {
         frw_forget_after_fork();
         return;
     }
+    frw_ring_retire();
     if (frw_epoll_fd >= 0) close(frw_epoll_fd);
     if (frw_inotify_fd >= 0) close(frw_inotify_fd);
     if (frw_mounts_fd >= 0) close(frw_mounts_fd);
@@ -97,6 +104,7 @@ static int frw_open(void) {
     event.events = EPOLLIN | EPOLLPRI;
     event.data.u64 = frw_cookie | 1;
     if (epoll_ctl(frw_epoll_fd, EPOLL_CTL_ADD, frw_mounts_fd, &event) != 0) goto fail;
+    frw_ring_open(frw_inotify_fd, frw_mounts_fd);
     return 0;
 fail:
     {
@@ -113,6 +121,8 @@ static int frw_poll(void) {
     struct epoll_event ready[4];
     int count, i, seen_mounts = 0, queued = 0;
     if (frw_forked || frw_epoll_fd < 0) return FRW_TRUST_NOTHING;
+    if (frw_ring_quiet()) return FRW_CHANGED_NOTHING;
+    if (frw_ring_catch_up()) return FRW_TRUST_NOTHING;
     do {
         count = epoll_wait(frw_epoll_fd, ready, 4, 0);
     } while (count < 0 && errno == EINTR);
@@ -173,6 +183,9 @@ static int frw_is_open(void) { return 0; }
 static void frw_close(void) {}
 static int frw_open(void) { errno = ENOSYS; return -1; }
 static int frw_poll(void) { return FRW_TRUST_NOTHING; }
+static int frw_ring_wanted = 0;
+static long long frw_ring_answers = 0;
+static volatile int frw_ring_live = 0;
 static Py_ssize_t frw_read(char *buffer, size_t size) { (void)buffer; (void)size; return -1; }
 static int frw_watch(const char *path) { (void)path; return -2; }
 

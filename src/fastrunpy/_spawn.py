@@ -282,7 +282,8 @@ class Zygote:
         if not self._state:
             return True  # still starting: nothing loaded to check yet
         # A stat() of each file, unless the kernel vouches that none changed
-        # (validation "auto", the compiled core, Linux: one epoll_wait()).
+        # (validation "auto", the compiled core, Linux: one epoll_wait(), or
+        # in the thread that opened the watcher, one read of its ring's flags).
         return bool(_implementation()._unchanged(self._watched, self._same_files))
 
     def _same_files(self) -> bool:
