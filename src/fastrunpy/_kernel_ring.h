@@ -32,6 +32,9 @@
  * simply absent.  The structures are declared here, not taken from
  * <linux/io_uring.h>, so that wheels built against old kernel headers still
  * carry it; they are the kernel's stable ABI.
+ *
+ * Its cost: one ring of 4 entries (two pages, charged to the process's
+ * memory cgroup), and no descriptor.
  */
 #ifndef FASTRUNPY_KERNEL_RING_H
 #define FASTRUNPY_KERNEL_RING_H
@@ -39,6 +42,15 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+
+/* Wheels are built against old kernel headers (manylinux) that may predate
+   io_uring; where the numbers are the common table's, say them here. */
+#if !defined(__NR_io_uring_setup) && \
+    ((defined(__x86_64__) && !defined(__ILP32__)) || defined(__aarch64__) || defined(__i386__) || defined(__arm__))
+#define __NR_io_uring_setup 425
+#define __NR_io_uring_enter 426
+#define __NR_io_uring_register 427
+#endif
 
 #if defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && defined(__NR_io_uring_register)
 #define FRW_RING_SUPPORTED 1
@@ -91,6 +103,8 @@ typedef char frw_params_are_120_bytes[sizeof(struct frw_ring_params) == 120 ? 1 
 #define FRW_ENTER_GETEVENTS (1U << 0)
 #define FRW_ENTER_REGISTERED_RING (1U << 4)
 #define FRW_OP_POLL_ADD 6
+#define FRW_OP_ASYNC_CANCEL 14
+#define FRW_ASYNC_CANCEL_ANY (1U << 2)
 #define FRW_POLL_ADD_MULTI (1U << 0)
 #define FRW_CQE_F_MORE (1U << 1)
 #define FRW_REGISTER_RING_FDS 20
@@ -102,6 +116,7 @@ typedef char frw_params_are_120_bytes[sizeof(struct frw_ring_params) == 120 ? 1 
 /* What each poll request's completions carry as user_data. */
 #define FRW_RING_INOTIFY 1
 #define FRW_RING_MOUNTS 2
+#define FRW_RING_CANCEL 3
 
 /* The ring, as its owner thread sees it.  frw_ring_live is what hits read
    first; everything else changes only under frw_ring_mutex, and the mapping
@@ -126,10 +141,10 @@ static long long frw_ring_answers = 0;       /* hits answered from the ring's me
 
 #if FRW_RING_SUPPORTED
 
-static long frw_ring_enter(unsigned to_submit, unsigned flags) {
+static long frw_ring_enter(unsigned to_submit, unsigned min_complete, unsigned flags) {
     long done;
     do {
-        done = syscall(__NR_io_uring_enter, frw_ring_index, to_submit, 0,
+        done = syscall(__NR_io_uring_enter, frw_ring_index, to_submit, min_complete,
                        flags | FRW_ENTER_REGISTERED_RING, NULL, 0);
     } while (done < 0 && errno == EINTR);
     return done;
@@ -156,9 +171,41 @@ static int frw_ring_unregister(void) {
     return 0;
 }
 
-/* Unregister and unmap the ring made by this thread (mutex held).  The
-   kernel then cancels its requests, releasing the files they hold. */
+static int frw_ring_add_poll(int fd, uint32_t events, uint64_t user_data) {
+    uint32_t tail = *frw_ring_sq_tail, index = tail & *frw_ring_sq_mask;
+    struct frw_sqe *sqe = &frw_ring_sqe_slots[index];
+    memset(sqe, 0, sizeof(*sqe));
+    sqe->opcode = FRW_OP_POLL_ADD;
+    sqe->fd = fd;
+    sqe->len = FRW_POLL_ADD_MULTI;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    events = (events << 16) | (events >> 16);  /* the kernel swaps the halves back */
+#endif
+    sqe->poll32_events = events;
+    sqe->user_data = user_data;
+    frw_ring_sq_array[index] = index;
+    __atomic_store_n(frw_ring_sq_tail, tail + 1, __ATOMIC_RELEASE);
+    return 1;
+}
+
+/* Unregister and unmap the ring made by this thread (mutex held).  Its poll
+   requests are cancelled first, and waited for: each holds the inotify
+   instance, which the kernel would otherwise free only once the ring's
+   asynchronous teardown has run, and a burst of cache_clear() calls would
+   meanwhile use up the user's inotify instances. */
 static void frw_ring_destroy_locked(void) {
+    if (frw_ring_index >= 0 && frw_ring_memory) {
+        uint32_t tail = *frw_ring_sq_tail, index = tail & *frw_ring_sq_mask;
+        struct frw_sqe *sqe = &frw_ring_sqe_slots[index];
+        memset(sqe, 0, sizeof(*sqe));
+        sqe->opcode = FRW_OP_ASYNC_CANCEL;
+        sqe->fd = -1;
+        sqe->poll32_events = FRW_ASYNC_CANCEL_ANY;  /* the cancel_flags field */
+        sqe->user_data = FRW_RING_CANCEL;
+        frw_ring_sq_array[index] = index;
+        __atomic_store_n(frw_ring_sq_tail, tail + 1, __ATOMIC_RELEASE);
+        if (frw_ring_enter(1, 1, FRW_ENTER_GETEVENTS) >= 0) frw_ring_enter(0, 0, FRW_ENTER_GETEVENTS);
+    }
     if (frw_ring_index >= 0) frw_ring_unregister();
     if (frw_ring_sqes_memory) munmap(frw_ring_sqes_memory, frw_ring_sqes_size);
     if (frw_ring_memory) munmap(frw_ring_memory, frw_ring_size);
@@ -182,23 +229,6 @@ static void frw_ring_tidy(void) {
     pthread_mutex_lock(&frw_ring_mutex);
     if (frw_ring_retired && frw_ring_mine == frw_ring_generation) frw_ring_destroy_locked();
     pthread_mutex_unlock(&frw_ring_mutex);
-}
-
-static int frw_ring_add_poll(int fd, uint32_t events, uint64_t user_data) {
-    uint32_t tail = *frw_ring_sq_tail, index = tail & *frw_ring_sq_mask;
-    struct frw_sqe *sqe = &frw_ring_sqe_slots[index];
-    memset(sqe, 0, sizeof(*sqe));
-    sqe->opcode = FRW_OP_POLL_ADD;
-    sqe->fd = fd;
-    sqe->len = FRW_POLL_ADD_MULTI;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    events = (events << 16) | (events >> 16);  /* the kernel swaps the halves back */
-#endif
-    sqe->poll32_events = events;
-    sqe->user_data = user_data;
-    frw_ring_sq_array[index] = index;
-    __atomic_store_n(frw_ring_sq_tail, tail + 1, __ATOMIC_RELEASE);
-    return 1;
 }
 
 /* Make a ring watching inotify_fd and mounts_fd, owned by this thread.
@@ -262,7 +292,7 @@ static void frw_ring_open(int inotify_fd, int mounts_fd) {
     pthread_setspecific(frw_ring_exit_key, (void *)1);  /* so the destructor runs */
     frw_ring_add_poll(inotify_fd, POLLIN, FRW_RING_INOTIFY);
     frw_ring_add_poll(mounts_fd, POLLPRI, FRW_RING_MOUNTS);
-    if (frw_ring_enter(2, 0) != 2 || *frw_ring_cq_tail != *frw_ring_cq_head) {
+    if (frw_ring_enter(2, 0, 0) != 2 || *frw_ring_cq_tail != *frw_ring_cq_head) {
         frw_ring_destroy_locked();
         goto out;
     }
@@ -303,7 +333,7 @@ static int frw_ring_catch_up(void) {
     }
     pthread_mutex_lock(&frw_ring_mutex);
     if (!frw_ring_live || frw_ring_mine != frw_ring_generation) goto out;
-    if (frw_ring_enter(0, FRW_ENTER_GETEVENTS) < 0) goto broken;
+    if (frw_ring_enter(0, 0, FRW_ENTER_GETEVENTS) < 0) goto broken;
     head = *frw_ring_cq_head;
     tail = __atomic_load_n(frw_ring_cq_tail, __ATOMIC_ACQUIRE);
     for (; head != tail; head++) {
@@ -319,7 +349,7 @@ static int frw_ring_catch_up(void) {
     __atomic_store_n(frw_ring_cq_head, head, __ATOMIC_RELEASE);
     if (rearm_inotify) to_submit += frw_ring_add_poll(frw_inotify_fd, POLLIN, FRW_RING_INOTIFY);
     if (rearm_mounts) to_submit += frw_ring_add_poll(frw_mounts_fd, POLLPRI, FRW_RING_MOUNTS);
-    if (to_submit && frw_ring_enter(to_submit, 0) != (long)to_submit) goto broken;
+    if (to_submit && frw_ring_enter(to_submit, 0, 0) != (long)to_submit) goto broken;
     goto out;
 broken:
     frw_ring_destroy_locked();
