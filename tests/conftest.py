@@ -59,15 +59,20 @@ def impl(request: pytest.FixtureRequest) -> Impl:
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     """Leave out the pure twin's cases about the compiled core's io_uring ring.
 
-    Cases parametrized "auto-epoll" (auto without the ring) or using the
-    ``ring_sandbox`` fixture have nothing to check in the twin, which has
-    no ring; collecting them only to skip them would bury real skips.
+    Cases parametrized "auto-epoll" or ``ring=False`` (auto without the
+    ring) or using the ``ring_sandbox`` fixture have nothing to check in the
+    twin, which has no ring; collecting them only to skip them would bury
+    real skips.
     """
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         params = params.params if params is not None else {}
-        about_the_ring = params.get("validation") == "auto-epoll" or "ring_sandbox" in getattr(item, "fixturenames", ())
+        about_the_ring = (
+            params.get("validation") == "auto-epoll"
+            or params.get("ring") is False
+            or "ring_sandbox" in getattr(item, "fixturenames", ())
+        )
         (dropped if about_the_ring and params.get("impl") == "python" else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

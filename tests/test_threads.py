@@ -399,3 +399,58 @@ def test_core_locks_let_one_thread_in_at_a_time(impl: Any, name: str, busy_switc
     assert entries[0] == THREADS * 300
     with lock:  # given back as often as taken: free again
         pass
+
+
+@pytest.mark.parametrize("ring", [True, False], ids=["ring", "epoll"])
+def test_hits_from_many_threads_never_serve_an_edit_already_made(impl: Any, tmp_path: Any, ring: bool) -> None:
+    """While one thread keeps editing a script, no hit that starts after an
+    edit has returned may run what the file held before it.
+
+    Under "auto" the compiled core's hits take the kernel's word, and on the
+    free-threaded build one thread may read the queued events away while
+    another is asking: the asker must still see the entry untrusted.  (Also
+    a check that concurrent hits leave the process's memory sound: reading
+    an entry's trust used to take a reference another thread could free.)
+    """
+    path = os.path.join(str(tmp_path), "edited.py")
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write("x = 0\n")
+    previous = impl.module._use_ring(ring) if impl.name == "cython" else None
+    impl.module.cache_clear()
+    written = [0]
+    stop = threading.Event()
+    stale: List[Any] = []
+    served = [0]
+
+    def hit() -> None:
+        while not stop.is_set():
+            wanted = written[0]
+            seen = impl.module.run_path(path).get("x", wanted)  # mid-write: empty file
+            if seen < wanted:
+                stale.append((wanted, seen))
+            served[0] += 1
+
+    def edit() -> None:
+        version = 0
+        while not stop.is_set():
+            time.sleep(0.005)
+            version += 1
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(f"x = {version}\n")
+            written[0] = version  # only once the edit has returned
+
+    workers = [threading.Thread(target=hit) for _ in range(4)] + [threading.Thread(target=edit)]
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(3.0)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(JOIN_TIMEOUT_S)
+        if previous is not None:
+            impl.module._use_ring(previous)
+        impl.module.cache_clear()
+    assert not any(worker.is_alive() for worker in workers)
+    assert written[0] > 10 and served[0] > 100
+    assert stale == []

@@ -843,6 +843,9 @@ cdef extern from "_kernel_watch.h":
     void frw_close()
     int frw_open()
     int frw_poll()
+    void frw_drain_begins()
+    void frw_drain_ends()
+    bint frw_drain_in_progress()
     int frw_ring_wanted
     int frw_ring_live
     long long frw_ring_answers
@@ -913,61 +916,91 @@ def _stop_watching():
 
 cdef void _drain() except *:
     """Read every queued event and untrust the entries registered under it."""
+    with _watch_lock:
+        frw_drain_begins()
+        try:
+            _drain_locked()
+        finally:
+            frw_drain_ends()
+
+
+cdef void _drain_locked() except *:
+    """_drain() with the lock held and the drain announced."""
     cdef Py_ssize_t size, offset
     cdef const char *event
     cdef const char *name
     cdef unsigned int mask
     cdef int wd
-    with _watch_lock:
-        while True:
-            size = frw_read(_event_buffer, sizeof(_event_buffer))
-            if size == 0:
+    while True:
+        size = frw_read(_event_buffer, sizeof(_event_buffer))
+        if size == 0:
+            return
+        if size < 0:
+            _reset_locked()
+            return
+        offset = 0
+        while offset < size:
+            event = _event_buffer + offset
+            offset += frw_event_size(event)
+            mask = frw_event_mask(event)
+            if mask & FRW_IN_Q_OVERFLOW:
+                _reset_locked()  # events were lost
                 return
-            if size < 0:
-                _reset_locked()
-                return
-            offset = 0
-            while offset < size:
-                event = _event_buffer + offset
-                offset += frw_event_size(event)
-                mask = frw_event_mask(event)
-                if mask & FRW_IN_Q_OVERFLOW:
-                    _reset_locked()  # events were lost
-                    return
-                wd = frw_event_wd(event)
-                _untrust(_whole_deps.get(wd))
-                name = frw_event_name(event)
-                if name[0]:
-                    _untrust(_named_deps.pop((wd, PyBytes_FromString(name)), None))
-                else:
-                    _untrust(_self_deps.pop(wd, None))
-                if mask & FRW_IN_IGNORED:  # the watch is gone: so is what it vouched for
-                    _untrust(_whole_deps.pop(wd, None))
+            wd = frw_event_wd(event)
+            _untrust(_whole_deps.get(wd))
+            name = frw_event_name(event)
+            if name[0]:
+                _untrust(_named_deps.pop((wd, PyBytes_FromString(name)), None))
+            else:
+                _untrust(_self_deps.pop(wd, None))
+            if mask & FRW_IN_IGNORED:  # the watch is gone: so is what it vouched for
+                _untrust(_whole_deps.pop(wd, None))
 
 
 def _trusted(entry):
     return _c_trusted(entry)
 
 
-cdef inline object _trust_of(object entry):
+cdef inline bint _is_trusted(object entry) except -1:
+    """Whether entry.trust is the current token, compared as pointers.
+
+    Other threads replace .trust under _watch_lock and free what it held;
+    reading it here as a new reference would, on the free-threaded build,
+    increment the count of an object another thread may just have freed.
+    The pointers alone are compared, and nothing is read through them: a
+    token is never freed while it could still be current (see _old_tokens),
+    and a pending mark is a list, which the free-threaded build allocates
+    from another heap than a token's plain object().
+    """
+    cdef PyObject *trust
     if type(entry) is _ScriptEntryC:
-        return (<_ScriptEntryC>entry).trust
-    if type(entry) is _ModuleEntryC:
-        return (<_ModuleEntryC>entry).trust
-    return entry.trust
+        trust = <PyObject *>(<_ScriptEntryC>entry).trust
+    elif type(entry) is _ModuleEntryC:
+        trust = <PyObject *>(<_ModuleEntryC>entry).trust
+    else:
+        return entry.trust is _trust_token
+    return trust == <PyObject *>_trust_token
 
 
 cdef bint _c_trusted(object entry) except -1:
     global _kernel_hits
-    if _trust_of(entry) is not _trust_token:
+    if not _is_trusted(entry):
         return False
     status = frw_poll()
     if status == FRW_CHANGED_NOTHING:
+        # Nothing queued now may mean another thread has read the events
+        # away since the check above (free-threaded builds): wait for any
+        # drain still untrusting what they concern, then look again.
+        if frw_drain_in_progress():
+            with _watch_lock:
+                pass
+        if not _is_trusted(entry):
+            return False
         _kernel_hits += 1
         return True
     if status == FRW_EVENTS_QUEUED:
         _drain()
-        if _trust_of(entry) is _trust_token:
+        if _is_trusted(entry):
             _kernel_hits += 1
             return True
         return False
@@ -1059,7 +1092,7 @@ def _begin_trust(entry):
             _reset_locked()
             if frw_open() != 0:
                 return None
-        pending = object()
+        pending = []  # a list: see _is_trusted()
         entry.trust = pending
         token = (pending, _trust_token)
         files, directories = _watched_paths(entry)

@@ -141,6 +141,16 @@ static int frw_poll(void) {
     return queued ? FRW_EVENTS_QUEUED : FRW_CHANGED_NOTHING;
 }
 
+/* How many threads are between reading events and untrusting what they
+   concern.  A hit told "nothing queued" may be looking at a queue another
+   thread has just emptied: it must then wait for that thread to finish
+   before it believes an entry's trust (free-threaded builds; with the GIL
+   the two never interleave). */
+static int frw_draining = 0;
+static void frw_drain_begins(void) { __atomic_add_fetch(&frw_draining, 1, __ATOMIC_SEQ_CST); }
+static void frw_drain_ends(void) { __atomic_sub_fetch(&frw_draining, 1, __ATOMIC_SEQ_CST); }
+static int frw_drain_in_progress(void) { return __atomic_load_n(&frw_draining, __ATOMIC_SEQ_CST) != 0; }
+
 /* Bytes of queued events read into buffer (0: the queue is empty), or -1. */
 static Py_ssize_t frw_read(char *buffer, size_t size) {
     ssize_t got;
@@ -183,6 +193,9 @@ static int frw_is_open(void) { return 0; }
 static void frw_close(void) {}
 static int frw_open(void) { errno = ENOSYS; return -1; }
 static int frw_poll(void) { return FRW_TRUST_NOTHING; }
+static void frw_drain_begins(void) {}
+static void frw_drain_ends(void) {}
+static int frw_drain_in_progress(void) { return 0; }
 static int frw_ring_wanted = 0;
 static long long frw_ring_answers = 0;
 static volatile int frw_ring_live = 0;
