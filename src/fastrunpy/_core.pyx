@@ -828,10 +828,11 @@ _run_module_code.__doc__ = _twin_run_module_code.__doc__
 # in it: whatever changes after a lookup is reported, whatever changed before
 # it shows in the stat() validation that follows.  A hit then costs one
 # epoll_wait() (see _kernel_watch.h), or in the thread that opened the
-# watcher, one read of a ring's flags (_kernel_ring.h); queued events are read and mark the
-# entries registered under their watch and name untrusted, and anything that
-# makes the queue unreliable (overflow, a mount, a fork, a descriptor that is
-# no longer ours) drops every trust at once.
+# watcher, one read of a ring's flags (_kernel_ring.h); queued events are
+# read and mark the entries registered under their watch and name
+# untrusted, and anything that makes the queue unreliable (overflow, a
+# mount, a fork, a descriptor that is no longer ours) drops every trust at
+# once.
 
 cdef extern from "_kernel_watch.h":
     int FRW_SUPPORTED

@@ -302,6 +302,7 @@ unmap:
     if (frw_ring_sqes_memory) munmap(frw_ring_sqes_memory, frw_ring_sqes_size);
     if (frw_ring_memory) munmap(frw_ring_memory, frw_ring_size);
     frw_ring_memory = frw_ring_sqes_memory = NULL;
+    frw_ring_index = -1;
 close_fd:
     if (fd >= 0) close(fd);
 out:
