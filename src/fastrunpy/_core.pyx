@@ -229,6 +229,14 @@ cdef class _RegistryLock:
     def __exit__(self, *exc_info):
         self.give()
 
+    # The twin's _enter_run/_exit_run take the lock without ``with`` (fewer steps in Python).
+    def acquire(self):
+        self.take()
+        return True
+
+    def release(self):
+        self.give()
+
 
 _lock = _RegistryLock()
 _cache_lock = _CacheLock()
@@ -1154,7 +1162,9 @@ cdef object _compile_key = _COMPILE_KEY
 cdef bint _posix_paths = os.path.__name__ == "posixpath"
 cdef str _AUTO = "auto"
 cdef str _TIMESTAMP = "timestamp"
-_twin_run_path = run_path
+# The twin's general path: the core has served its hits by then.
+_twin_run_path = _run_path
+_twin_run_path_doc = run_path.__doc__
 _twin_run_module = run_module
 _twin_details_hit = _details_hit
 _twin_entry_hit = _entry_hit
@@ -1722,7 +1732,7 @@ def run_path(path_name, init_globals=None, run_name=None):
             and type((<dict><object>importer_cache)[path_name]).__module__ != "imp"  # NullImporter: a file
         ):
             return _c_run_path_entry(<str>path_name, init_globals, "<run_path>" if run_name is None else run_name)
-    return _twin_run_path(path_name, init_globals, run_name)
+    return _twin_run_path(path_name, init_globals, "<run_path>" if run_name is None else run_name)
 
 
 @cython.binding(True)
@@ -1774,7 +1784,7 @@ def _details_hit(mod_name):
     return _twin_details_hit(mod_name)
 
 
-run_path.__doc__ = _twin_run_path.__doc__
+run_path.__doc__ = _twin_run_path_doc
 run_module.__doc__ = _twin_run_module.__doc__
 _details_hit.__doc__ = _twin_details_hit.__doc__
 

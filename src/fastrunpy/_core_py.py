@@ -144,23 +144,46 @@ def _unswap_argv0(cell: "List[Any]") -> None:
 
 
 def _enter_run(name: str, module: "Any", argv0: "Any") -> "Tuple[List[Any], List[Any]]":
-    """_TempModule then _ModifiedArgv0, as runpy nests them."""
-    with _lock:
-        module_cell = _swap_module(name, module)
+    """_TempModule then _ModifiedArgv0, as runpy nests them.
+
+    The _swap_* steps written out, and the lock taken without ``with``:
+    every run takes this path, and each step saved is a measurable part of
+    a cached run.
+    """
+    modules = sys.modules
+    _lock.acquire()
+    try:
+        module_cell = _push(name, modules.get(name, _ABSENT))
+        modules[name] = module
         try:
-            argv_cell = _swap_argv0(argv0)
+            argv = sys.argv
+            saved = argv[0]
+            argv[0] = argv0
         except BaseException:
             _unswap_module(name, module_cell, False)
             raise
-        return module_cell, argv_cell
+        return module_cell, _push(_ARGV0, saved)
+    finally:
+        _lock.release()
 
 
 def _exit_run(name: str, cells: "Tuple[List[Any], List[Any]]") -> None:
-    with _lock:
+    """_ModifiedArgv0's exit, then _TempModule's (the _unswap_* steps written out)."""
+    _lock.acquire()
+    try:
         try:
-            _unswap_argv0(cells[1])
+            saved = _pop(_ARGV0, cells[1])
+            if saved is not _KEEP:
+                sys.argv[0] = saved
         finally:
-            _unswap_module(name, cells[0], False)
+            saved = _pop(name, cells[0])
+            if saved is not _KEEP:
+                if saved is _ABSENT:
+                    del sys.modules[name]  # KeyError if the run removed it, as in stdlib
+                else:
+                    sys.modules[name] = saved
+    finally:
+        _lock.release()
 
 
 class _TempModule(object):
@@ -264,6 +287,8 @@ class CacheInfo(tuple[int, int, int, int]):
 
 DEFAULT_MAXSIZE = 512
 VALIDATION_MODES = ("auto", "timestamp", "checked-hash", "unchecked")
+# The modes in which this implementation validates a hit by stat() alone.
+_STAT_MODES = ("auto", "timestamp")
 # stat() cannot tell apart two writes of the same size within one timestamp
 # tick.  Content read that soon after the file's last change is confirmed by
 # its hash on each hit until it is older.  A tick is a few ms where the
@@ -540,6 +565,8 @@ def _unchanged(watched: "_WatchedFiles", still_the_same: "Any") -> bool:
 # --- run_path of a plain script file -------------------------------------
 
 _isabs = os.path.isabs
+_POSIX_PATHS = os.path.__name__ == "posixpath"  # where isabs(path) is path.startswith("/")
+_SETS_CACHED = _resolve.SETS_CACHED
 _FILEFINDER_HOOK = "FileFinder.path_hook.<locals>.path_hook_for_FileFinder"
 # sys.path_hooks as last seen: (hooks, only the import system's own, zipimporter among them)
 _hooks_verdict: "Tuple[Tuple[Any, ...], bool, bool]" = ((), False, False)
@@ -650,6 +677,70 @@ def _script_hit(key: "Any", path_name: "Any", run_name: str) -> "Any":
         if code is not None:
             _second_miss(key)  # counts towards recording the new content, as any miss does
     return code
+
+
+def _plain_script_hit(path: str, run_name: str) -> "Any":
+    """The entry for a run_path() hit that one stat() vouches for, counted and its events raised; else None.
+
+    Most cached runs are this case: an absolute path to a settled file, in
+    "timestamp" mode or in "auto", which here is the same.  Served with a
+    handful of calls instead of the general path's twenty-odd.  Anything
+    else returns None having done nothing, and the general path takes it.
+    The compiled core serves its hits by hand and does not use this.
+    """
+    if _validation not in _STAT_MODES or _revalidate_ns or not _maxsize or not path:
+        return None
+    hooks = _hooks_verdict
+    if not hooks[1] or tuple(sys.path_hooks) != hooks[0] or path in sys.path_importer_cache:
+        return None
+    if not (path.startswith("/") if _POSIX_PATHS else _isabs(path)):
+        return None
+    key = (path, _COMPILE_KEY, str) if _SETS_CACHED else (path, _COMPILE_KEY, str, run_name)
+    entry: "Any" = _entries.get(key)
+    if entry is None or not entry.settled:
+        return None
+    try:
+        st = os.stat(entry.full_path)
+    except (OSError, ValueError):
+        return None
+    if (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != entry.signature:
+        return None
+    with _cache_lock:
+        if _entries.get(key) is not entry:
+            return None
+        _counts[0] += 1
+        if _newest_cell[0] is not entry:
+            del _entries[key]
+            _entries[key] = entry
+            _newest_cell[0] = entry
+    if hooks[2]:
+        _audit("open", path, "r", _READ_FLAGS)  # as in _serve_script
+    _replay(entry.events)
+    return entry
+
+
+def _run_script_hit(code: "Any", init_globals: "Any", run_name: str, path: str) -> "Dict[str, Any]":
+    """_run_module_code() for a script found by _plain_script_hit(), written out: what a cached run costs."""
+    module = ModuleType(run_name)
+    run_globals = module.__dict__
+    if init_globals is not None:
+        run_globals.update(init_globals)
+    run_globals["__name__"] = run_name
+    run_globals["__file__"] = path
+    if _SETS_CACHED:
+        run_globals["__cached__"] = None
+    run_globals["__doc__"] = None
+    run_globals["__loader__"] = None
+    run_globals["__package__"] = run_name.rpartition(".")[0]
+    run_globals["__spec__"] = None
+    if "__builtins__" not in run_globals:
+        run_globals["__builtins__"] = _builtins_dict  # as _exec() does
+    cells = _enter_run(run_name, module, path)
+    try:
+        _builtin_exec(code, run_globals)
+    finally:
+        _exit_run(run_name, cells)
+    return run_globals.copy()
 
 
 def _serve_script(entry: "Any", path_name: "Any", run_name: str) -> "Tuple[Any, bool]":
@@ -1328,6 +1419,15 @@ def run_path(
     """
     if run_name is None:
         run_name = "<run_path>"
+    if type(path_name) is str and type(run_name) is str:
+        entry = _plain_script_hit(path_name, run_name)
+        if entry is not None:
+            return _run_script_hit(entry.code, init_globals, run_name, path_name)
+    return _run_path(path_name, init_globals, run_name)
+
+
+def _run_path(path_name: "Any", init_globals: "Any", run_name: str) -> "Dict[str, Any]":
+    """run_path() with its run name chosen, for every case _plain_script_hit() leaves."""
     pkg_name = run_name.rpartition(".")[0]
     key = _script_key(path_name, run_name) if _maxsize else None
     code = None if key is None else _script_hit(key, path_name, run_name)
