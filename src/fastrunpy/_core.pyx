@@ -1237,7 +1237,7 @@ cdef bint _c_second_miss_locked(object key) except -1:
     return False
 
 
-_twin_module_lookup = _module_lookup
+_twin_module_lookup = _cached_lookup  # the core does the top-level miss itself
 
 
 def _module_lookup(mod_name, error):

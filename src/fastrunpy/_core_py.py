@@ -435,12 +435,17 @@ def _cache_reject(key: "Any", entry: "Any") -> None:
 def _second_miss(key: "Any") -> bool:
     """True when key was missed before; otherwise remember this first miss."""
     with _cache_lock:
-        if key in _seen_once:
-            del _seen_once[key]
-            return True
-        _seen_once[key] = None
+        return _second_miss_locked(key)
+
+
+def _second_miss_locked(key: "Any") -> bool:
+    if key in _seen_once:
+        del _seen_once[key]
+        return True
+    _seen_once[key] = None
+    if len(_seen_once) > _maxsize:
         _trim(_seen_once)
-        return False
+    return False
 
 
 def _cache_put(key: "Any", entry: "Any") -> None:
@@ -719,8 +724,11 @@ def _plain_script_hit(path: str, run_name: str) -> "Any":
     return entry
 
 
-def _run_script_hit(code: "Any", init_globals: "Any", run_name: str, path: str) -> "Dict[str, Any]":
-    """_run_module_code() for a script found by _plain_script_hit(), written out: what a cached run costs."""
+def _run_script_hit(code: "Any", init_globals: "Any", run_name: str, path: "Any") -> "Dict[str, Any]":
+    """_run_module_code() for a cached script, written out: what a cached run costs.
+
+    ``path``: the script's name as runpy gives it to __file__ and sys.argv[0].
+    """
     module = ModuleType(run_name)
     run_globals = module.__dict__
     if init_globals is not None:
@@ -1196,7 +1204,28 @@ def _fresh_spec(spec: "Any") -> "Any":
 
 
 def _module_lookup(mod_name: str, error: "Any") -> "Any":
-    """The lookup _resolve.get_module_details uses: cached (spec, code) when still valid."""
+    """The lookup _resolve.get_module_details uses: cached (spec, code) when still valid.
+
+    A top-level module the cache has not got (every first run_module() of
+    one) is counted and noted in one step, as the compiled core does: a
+    first run must cost no more than runpy's.  Anything else: _cached_lookup().
+    """
+    if _maxsize and "." not in mod_name and mod_name not in sys.modules:
+        path = sys.path
+        key = (mod_name, path[0] if path else None, _COMPILE_KEY)  # _module_key(mod_name, path)
+        with _cache_lock:
+            if key in _entries:
+                second = None  # cached: _cached_lookup() validates and counts it
+            else:
+                _counts[1] += 1
+                second = _second_miss_locked(key)
+        if second is not None:
+            return _second_miss_lookup(mod_name, error) if second else _resolve.plain_lookup(mod_name, error)
+    return _cached_lookup(mod_name, error)
+
+
+def _cached_lookup(mod_name: str, error: "Any") -> "Any":
+    """_module_lookup() for any module: its entry when still valid, else found afresh (and maybe recorded)."""
     if not _maxsize or mod_name in sys.modules:
         return _resolve.plain_lookup(mod_name, error)
     found = _search_path(mod_name)
@@ -1535,7 +1564,7 @@ class PreparedPath(object):
             if stale:
                 self._state = None
             if code is not None:
-                return _run_module_code(code, init_globals, self.run_name, pkg_name=self._pkg_name, script_name=state[2])
+                return _run_script_hit(code, init_globals, self.run_name, state[2])
         # Resolve afresh, in run_path's order.
         key = _script_key(self.path_name, self.run_name) if _maxsize else None
         importer = _resolve.path_importer(self.path_name)
