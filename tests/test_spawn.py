@@ -111,6 +111,36 @@ def test_module_sees_a_fresh_process(impl, zygote, tmp_path):
     _same(zygote, ["pkg"], tmp_path, env)  # a directory with __main__.py
 
 
+def test_signals_the_caller_ignores_stay_ignored(impl, zygote, tmp_path):
+    """A new interpreter keeps the signals its starter ignores (exec keeps SIG_IGN): so does a warm run.
+
+    A task runner started with nohup, or in the background by a shell,
+    ignores SIGINT; programs it starts then outlive a Ctrl-C meant for it.
+    """
+    env = _env(impl)
+    (tmp_path / "dispositions.py").write_text(
+        "import os, signal\n"
+        "for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGCHLD, signal.SIGPIPE):\n"
+        "    handler = signal.getsignal(sig)\n"
+        "    print(sig.name, {signal.SIG_IGN: 'ignored', signal.SIG_DFL: 'default'}.get(handler, handler))\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "print('outlived SIGINT')\n"
+    )
+    changed = (signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD)
+    saved = {sig: signal.getsignal(sig) for sig in changed}
+    try:
+        for sig in changed:
+            signal.signal(sig, signal.SIG_IGN)
+        ignoring = _same(zygote, ["dispositions.py"], tmp_path, env)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    assert b"SIGINT ignored" in ignoring.stdout and b"outlived SIGINT" in ignoring.stdout
+    # With the caller's own dispositions back, the same warm zygote gives the defaults again.
+    default = _same(zygote, ["dispositions.py"], tmp_path, env)
+    assert b"SIGUSR1 default" in default.stdout and b"outlived" not in default.stdout
+
+
 def test_exits_and_failures(impl, zygote, tmp_path):
     env = _env(impl)
     programs = {

@@ -27,6 +27,7 @@ its own, and hands each request to one of them.  No run waits for a zygote's sta
 any before it is ready, go to a real interpreter (``warm_up()`` waits).
 """
 
+import _signal  # type: ignore[import-not-found]  # built in, loaded at start-up; signal.py would import enum
 import os
 import subprocess
 import sys
@@ -413,7 +414,13 @@ class Zygote:
             # A forked child already holds the zygote's environment; a
             # fresh_seed spare started its own interpreter, and compares.
             same = not self.fresh_seed and env == self._state["environ"]
-            message = {"args": args, "executable": sys.executable, "cwd": cwd, "env": None if same else env}
+            message = {
+                "args": args,
+                "executable": sys.executable,
+                "cwd": cwd,
+                "env": None if same else env,
+                "ignored_signals": _ignored_signals(),
+            }
             _zygote.send_message(self._control, message, fds + [status_theirs.fileno()])
         except OSError:
             pass  # it has died: WarmProcess() finds no report
@@ -432,6 +439,21 @@ class Zygote:
                     stream.close()
             return None
 
+
+def _ignored_signals() -> "List[int]":
+    """The signals this process ignores now: a program started from it by exec keeps them ignored.
+
+    Popen puts back the two Python itself ignores (SIGPIPE, SIGXFSZ), and
+    the new interpreter ignores them again; they are not sent.
+    """
+    ignored = []
+    for sig in _signal.valid_signals():
+        if sig not in _PYTHONS_OWN_IGNORED and _signal.getsignal(sig) == _signal.SIG_IGN:
+            ignored.append(int(sig))
+    return ignored
+
+
+_PYTHONS_OWN_IGNORED = frozenset([getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)])
 
 _defaults: "Dict[Tuple[Tuple[str, ...], bool], Zygote]" = {}
 _defaults_lock = threading.Lock()

@@ -488,12 +488,40 @@ def _shut_down(children: "Dict[int, int]", spares: "List[List[Any]]", pending: "
     os._exit(0)
 
 
+def _take_signal_dispositions(ignored: "List[int]") -> None:
+    """The signal dispositions a new interpreter started by the caller would have.
+
+    exec keeps the signals the caller ignores ignored and resets every
+    handler; the interpreter then makes SIGINT raise KeyboardInterrupt unless
+    it was ignored, and ignores SIGPIPE and SIGXFSZ itself (as this process
+    already does).  This process has its own: SIGINT and SIGCHLD, and what
+    it was started with.
+    """
+    keep = {_signal.SIGKILL, _signal.SIGSTOP}
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(_signal, name):
+            keep.add(getattr(_signal, name))
+    for sig in _signal.valid_signals():
+        if sig in keep:
+            continue
+        if sig in ignored:
+            wanted = _signal.SIG_IGN
+        elif sig == _signal.SIGINT:
+            wanted = _signal.default_int_handler
+        else:
+            wanted = _signal.SIG_DFL
+        if _signal.getsignal(sig) != wanted:
+            try:
+                _signal.signal(sig, wanted)
+            except (OSError, ValueError):
+                pass  # one the C library reserves
+
+
 def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Dict[str, Any]", exit_hook: "Any") -> "Any":
     """In the forked child: take on the request's process state; return the Launch to run."""
     # Registered first, so it runs after every handler the program registers.
     cli._exit_handlers().register(_last_exit_handler, loaded, exit_hook)
-    _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
-    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _take_signal_dispositions(message["ignored_signals"])
     # The zygote's objects stay frozen: unfrozen, the program's collections
     # and its exit would walk (and copy, page by page) all of them.
     os.close(fds[3])  # the status socket: the zygote reports, not the program
