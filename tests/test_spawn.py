@@ -141,6 +141,21 @@ def test_signals_the_caller_ignores_stay_ignored(impl, zygote, tmp_path):
     assert b"SIGUSR1 default" in default.stdout and b"outlived" not in default.stdout
 
 
+def test_signals_the_caller_blocks_stay_blocked(impl, zygote, tmp_path):
+    """A new interpreter starts with its starter thread's signal mask (exec keeps it): so does a warm run."""
+    env = _env(impl)
+    (tmp_path / "mask.py").write_text(
+        "import signal\nprint(sorted(int(sig) for sig in signal.pthread_sigmask(signal.SIG_BLOCK, [])))\n"
+    )
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2, signal.SIGWINCH])
+    try:
+        blocked = _same(zygote, ["mask.py"], tmp_path, env)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    assert str(sorted([int(signal.SIGUSR2), int(signal.SIGWINCH)])) in blocked.stdout.decode()
+    assert _same(zygote, ["mask.py"], tmp_path, env).stdout == b"[]\n"
+
+
 def test_exits_and_failures(impl, zygote, tmp_path):
     env = _env(impl)
     programs = {

@@ -420,6 +420,7 @@ class Zygote:
                 "cwd": cwd,
                 "env": None if same else env,
                 "ignored_signals": _ignored_signals(),
+                "blocked_signals": _blocked_signals(),
             }
             _zygote.send_message(self._control, message, fds + [status_theirs.fileno()])
         except OSError:
@@ -451,6 +452,13 @@ def _ignored_signals() -> "List[int]":
         if sig not in _PYTHONS_OWN_IGNORED and _signal.getsignal(sig) == _signal.SIG_IGN:
             ignored.append(int(sig))
     return ignored
+
+
+def _blocked_signals() -> "Optional[List[int]]":
+    """The signals this thread blocks now, which a program it starts by exec inherits; None where unknown."""
+    if not hasattr(_signal, "pthread_sigmask"):
+        return None
+    return sorted([int(sig) for sig in _signal.pthread_sigmask(_signal.SIG_BLOCK, [])])
 
 
 _PYTHONS_OWN_IGNORED = frozenset([getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)])

@@ -522,6 +522,8 @@ def _become(message: "Dict[str, Any]", fds: "List[int]", cli: "Any", loaded: "Di
     # Registered first, so it runs after every handler the program registers.
     cli._exit_handlers().register(_last_exit_handler, loaded, exit_hook)
     _take_signal_dispositions(message["ignored_signals"])
+    if message["blocked_signals"] is not None:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, message["blocked_signals"])
     # The zygote's objects stay frozen: unfrozen, the program's collections
     # and its exit would walk (and copy, page by page) all of them.
     os.close(fds[3])  # the status socket: the zygote reports, not the program
