@@ -11,6 +11,7 @@ under test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,6 +92,27 @@ def _env(impl, **extra):
     return env
 
 
+@contextlib.contextmanager
+def _caller_dispositions(handlers):
+    """Give this process these signal handlers for a while: a program started meanwhile inherits them as exec passes them on.
+
+    Tests that send SIGINT start their programs as from a terminal, with
+    KeyboardInterrupt on: a test process started with nohup or in the
+    background ignores SIGINT, and so, rightly, would its programs.
+    """
+    saved = {sig: signal.getsignal(sig) for sig in handlers}
+    try:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+AS_FROM_A_TERMINAL = {signal.SIGINT: signal.default_int_handler}
+
+
 def test_script_sees_a_fresh_process(impl, zygote, tmp_path):
     (tmp_path / "probe.py").write_text(PROBE)
     env = _env(impl, SPAWN_MARKER="script")
@@ -126,18 +148,12 @@ def test_signals_the_caller_ignores_stay_ignored(impl, zygote, tmp_path):
         "os.kill(os.getpid(), signal.SIGINT)\n"
         "print('outlived SIGINT')\n"
     )
-    changed = (signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD)
-    saved = {sig: signal.getsignal(sig) for sig in changed}
-    try:
-        for sig in changed:
-            signal.signal(sig, signal.SIG_IGN)
+    with _caller_dispositions(dict.fromkeys([signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD], signal.SIG_IGN)):
         ignoring = _same(zygote, ["dispositions.py"], tmp_path, env)
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
     assert b"SIGINT ignored" in ignoring.stdout and b"outlived SIGINT" in ignoring.stdout
-    # With the caller's own dispositions back, the same warm zygote gives the defaults again.
-    default = _same(zygote, ["dispositions.py"], tmp_path, env)
+    # The same warm zygote, for a caller that ignores none of them.
+    with _caller_dispositions({**AS_FROM_A_TERMINAL, signal.SIGUSR1: signal.SIG_DFL, signal.SIGCHLD: signal.SIG_DFL}):
+        default = _same(zygote, ["dispositions.py"], tmp_path, env)
     assert b"SIGUSR1 default" in default.stdout and b"outlived" not in default.stdout
 
 
@@ -181,9 +197,10 @@ def test_exits_and_failures(impl, zygote, tmp_path):
     }
     for name, source in programs.items():
         (tmp_path / name).write_text(source)
-        fresh = _fresh([name], tmp_path, env)
-        fresh_file = (tmp_path / "unclosed.txt").read_text() if name == "teardown.py" else None
-        warm = _warm(zygote, [name], tmp_path, env)
+        with _caller_dispositions(AS_FROM_A_TERMINAL):
+            fresh = _fresh([name], tmp_path, env)
+            fresh_file = (tmp_path / "unclosed.txt").read_text() if name == "teardown.py" else None
+            warm = _warm(zygote, [name], tmp_path, env)
         assert (warm.returncode, warm.stdout.decode(), warm.stderr.decode()) == (
             fresh.returncode,
             fresh.stdout.decode(),
@@ -364,7 +381,8 @@ def test_killed_zygote_is_replaced(impl, zygote, tmp_path):
 
 def test_poll_wait_and_signals(impl, zygote, tmp_path):
     (tmp_path / "sleeper.py").write_text("import time\nprint('up', flush=True)\ntime.sleep(60)\n")
-    process = zygote.spawn(["sleeper.py"], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
+    with _caller_dispositions(AS_FROM_A_TERMINAL):
+        process = zygote.spawn(["sleeper.py"], cwd=tmp_path, env=_env(impl), stdout=subprocess.PIPE)
     assert process.stdout.readline() == b"up\n"
     assert process.poll() is None
     with pytest.raises(subprocess.TimeoutExpired):
