@@ -277,20 +277,28 @@ def test_changed_preloaded_module_means_a_new_zygote(impl, tmp_path, fresh_seed)
     with Zygote(["preloaded_value"], fresh_seed=fresh_seed) as zygote:
         assert zygote.warm_up(env)
         kernel_hits = watch_state()[1]
+        forked = 0
         for _ in range(3):
             assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
+            forked += 1
         if watch_state()[0]:  # the compiled core, on filesystems it trusts: later checks are the kernel's
+            # Other processes creating files under a watched ancestor (another
+            # test session's temporary directories under /tmp) can rightly cost
+            # the trust a few times; trusted again, a check is the kernel's.
+            while watch_state()[1] == kernel_hits and forked < 12:
+                assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"1\n"
+                forked += 1
             assert watch_state()[1] > kernel_hits
-        assert zygote.statistics == {"forked": 3, "fresh_interpreter": 0, "zygotes_started": 1}
+        assert zygote.statistics == {"forked": forked, "fresh_interpreter": 0, "zygotes_started": 1}
         (library / "preloaded_value.py").write_text("VALUE = 22\n")
         # A real interpreter runs it while the new zygote starts.
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
-        assert zygote.statistics == {"forked": 3, "fresh_interpreter": 1, "zygotes_started": 2}
+        assert zygote.statistics == {"forked": forked, "fresh_interpreter": 1, "zygotes_started": 2}
         assert zygote.warm_up(env)
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
         (library / "new_module.py").write_text("")  # a directory on sys.path changed
         assert _warm(zygote, ["show.py"], tmp_path, env).stdout == b"22\n"
-        assert zygote.statistics == {"forked": 4, "fresh_interpreter": 2, "zygotes_started": 3}
+        assert zygote.statistics == {"forked": forked + 1, "fresh_interpreter": 2, "zygotes_started": 3}
 
 
 @pytest.mark.parametrize("fresh_seed", [False, True], ids=["forks", "fresh_seed"])
