@@ -132,9 +132,9 @@ def _unswap_module(name: str, cell: "List[Any]", missing_ok: bool) -> None:
 
 def _swap_argv0(value: "Any") -> "List[Any]":
     argv = sys.argv
-    cell = _push(_ARGV0, argv[0])
-    argv[0] = value
-    return cell
+    saved = argv[0]
+    argv[0] = value  # before the push: an argv that refuses it leaves no cell behind
+    return _push(_ARGV0, saved)
 
 
 def _unswap_argv0(cell: "List[Any]") -> None:
@@ -146,42 +146,30 @@ def _unswap_argv0(cell: "List[Any]") -> None:
 def _enter_run(name: str, module: "Any", argv0: "Any") -> "Tuple[List[Any], List[Any]]":
     """_TempModule then _ModifiedArgv0, as runpy nests them.
 
-    The _swap_* steps written out, and the lock taken without ``with``:
-    every run takes this path, and each step saved is a measurable part of
-    a cached run.
+    The lock is taken without ``with``: every run takes this path, and the
+    two method lookups ``with`` adds are a measurable part of a cached run.
     """
-    modules = sys.modules
     _lock.acquire()
     try:
-        module_cell = _push(name, modules.get(name, _ABSENT))
-        modules[name] = module
+        module_cell = _swap_module(name, module)
         try:
-            argv = sys.argv
-            saved = argv[0]
-            argv[0] = argv0
+            argv_cell = _swap_argv0(argv0)
         except BaseException:
             _unswap_module(name, module_cell, False)
             raise
-        return module_cell, _push(_ARGV0, saved)
+        return module_cell, argv_cell
     finally:
         _lock.release()
 
 
 def _exit_run(name: str, cells: "Tuple[List[Any], List[Any]]") -> None:
-    """_ModifiedArgv0's exit, then _TempModule's (the _unswap_* steps written out)."""
+    """_ModifiedArgv0's exit, then _TempModule's."""
     _lock.acquire()
     try:
         try:
-            saved = _pop(_ARGV0, cells[1])
-            if saved is not _KEEP:
-                sys.argv[0] = saved
+            _unswap_argv0(cells[1])
         finally:
-            saved = _pop(name, cells[0])
-            if saved is not _KEEP:
-                if saved is _ABSENT:
-                    del sys.modules[name]  # KeyError if the run removed it, as in stdlib
-                else:
-                    sys.modules[name] = saved
+            _unswap_module(name, cells[0], False)
     finally:
         _lock.release()
 
@@ -413,12 +401,17 @@ def _cache_get(key: "Any") -> "Any":
         if entry is None:
             _counts[1] += 1
         else:
-            _counts[0] += 1
-            if _newest_cell[0] is not entry:
-                del _entries[key]
-                _entries[key] = entry  # now the most recently used
-                _newest_cell[0] = entry
+            _count_hit_locked(key, entry)
         return entry
+
+
+def _count_hit_locked(key: "Any", entry: "Any") -> None:
+    """Count a hit of the entry at key, now the most recently used (caller holds _cache_lock)."""
+    _counts[0] += 1
+    if _newest_cell[0] is not entry:
+        del _entries[key]
+        _entries[key] = entry
+        _newest_cell[0] = entry
 
 
 def _cache_reject(key: "Any", entry: "Any") -> None:
@@ -700,7 +693,7 @@ def _plain_script_hit(path: str, run_name: str) -> "Any":
         return None
     if not (path.startswith("/") if _POSIX_PATHS else _isabs(path)):
         return None
-    key = (path, _COMPILE_KEY, str) if _SETS_CACHED else (path, _COMPILE_KEY, str, run_name)
+    key = (path, _COMPILE_KEY, str) if _SETS_CACHED else (path, _COMPILE_KEY, str, run_name)  # as _script_key()
     entry: "Any" = _entries.get(key)
     if entry is None or not entry.settled:
         return None
@@ -711,13 +704,10 @@ def _plain_script_hit(path: str, run_name: str) -> "Any":
     if (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != entry.signature:
         return None
     with _cache_lock:
-        if _entries.get(key) is not entry:
+        replaced = _entries.get(key) is not entry  # by another thread since the lookup
+        if replaced:
             return None
-        _counts[0] += 1
-        if _newest_cell[0] is not entry:
-            del _entries[key]
-            _entries[key] = entry
-            _newest_cell[0] = entry
+        _count_hit_locked(key, entry)
     if hooks[2]:
         _audit("open", path, "r", _READ_FLAGS)  # as in _serve_script
     _replay(entry.events)

@@ -449,7 +449,7 @@ def _ignored_signals() -> "List[int]":
     """
     ignored = []
     for sig in _signal.valid_signals():
-        if sig not in _PYTHONS_OWN_IGNORED and _signal.getsignal(sig) == _signal.SIG_IGN:
+        if sig not in _zygote.PYTHONS_OWN_IGNORED and _signal.getsignal(sig) == _signal.SIG_IGN:
             ignored.append(int(sig))
     return ignored
 
@@ -460,8 +460,6 @@ def _blocked_signals() -> "Optional[List[int]]":
         return None
     return sorted([int(sig) for sig in _signal.pthread_sigmask(_signal.SIG_BLOCK, [])])
 
-
-_PYTHONS_OWN_IGNORED = frozenset([getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)])
 
 _defaults: "Dict[Tuple[Tuple[str, ...], bool], Zygote]" = {}
 _defaults_lock = threading.Lock()

@@ -488,6 +488,12 @@ def _shut_down(children: "Dict[int, int]", spares: "List[List[Any]]", pending: "
     os._exit(0)
 
 
+# The signals an interpreter ignores itself at start-up, whatever it inherited.
+PYTHONS_OWN_IGNORED = frozenset([getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)])
+# What _take_signal_dispositions() leaves as it is: those, and the two no process can catch.
+_DISPOSITIONS_KEPT = PYTHONS_OWN_IGNORED | {_signal.SIGKILL, _signal.SIGSTOP}
+
+
 def _take_signal_dispositions(ignored: "List[int]") -> None:
     """The signal dispositions a new interpreter started by the caller would have.
 
@@ -497,12 +503,8 @@ def _take_signal_dispositions(ignored: "List[int]") -> None:
     already does).  This process has its own: SIGINT and SIGCHLD, and what
     it was started with.
     """
-    keep = {_signal.SIGKILL, _signal.SIGSTOP}
-    for name in ("SIGPIPE", "SIGXFSZ"):
-        if hasattr(_signal, name):
-            keep.add(getattr(_signal, name))
     for sig in _signal.valid_signals():
-        if sig in keep:
+        if sig in _DISPOSITIONS_KEPT:
             continue
         if sig in ignored:
             wanted = _signal.SIG_IGN
